@@ -1,0 +1,381 @@
+//! lint.toml: discovery, parsing with spans, and validation into a `Config`.
+//!
+//! Every problem is collected as an `invalid-config` diagnostic pointing into the file, with a
+//! did-you-mean for misspelt keys and rule names, before the run stops. `Config` has no
+//! `Default`: the defaults live in `Config::defaults` and are documented in the repo's lint.toml.
+
+use crate::check::RuleSettings;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::registry;
+use crate::source::{FileId, SourceDb, SourceFile, Span};
+use crate::suggest;
+use std::path::{Path, PathBuf};
+use toml::de::{DeTable, DeValue};
+
+pub const FILE_NAME: &str = "lint.toml";
+
+/// Default exclusions: version control, build output, vendored packages.
+pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
+
+/// Files above this size are skipped unread.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
+/// Which browser context the IE6 rule evaluates cookies in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ie6Context {
+    FirstParty,
+    ThirdParty,
+}
+
+/// The settings of one run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The directory include/exclude patterns are relative to: lint.toml's, or the working one.
+    pub root: PathBuf,
+    /// The lint.toml in force, if any.
+    pub file: Option<PathBuf>,
+    pub include: Vec<String>,
+    pub exclude: Vec<String>,
+    pub max_file_size: u64,
+    pub rules: RuleSettings,
+    pub ie6_context: Ie6Context,
+}
+
+/// lint.toml could not be used. The database holds the file the diagnostics point into.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub db: SourceDb,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Config {
+    /// The settings used when there is no lint.toml.
+    pub fn defaults(root: PathBuf) -> Config {
+        Config {
+            root,
+            file: None,
+            include: Vec::new(),
+            exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            rules: RuleSettings::default(),
+            ie6_context: Ie6Context::FirstParty,
+        }
+    }
+
+    /// Finds and loads the config: `explicit` if given, else the nearest lint.toml from `cwd`
+    /// upward, else the defaults.
+    pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        let file = match explicit {
+            Some(path) => Some(path.to_path_buf()),
+            None => cwd
+                .ancestors()
+                .map(|dir| dir.join(FILE_NAME))
+                .find(|candidate| candidate.is_file()),
+        };
+        match file {
+            Some(file) => Config::load(&file, cwd),
+            None => Ok(Config::defaults(cwd.to_path_buf())),
+        }
+    }
+
+    /// Loads one lint.toml.
+    pub fn load(path: &Path, cwd: &Path) -> Result<Config, ConfigError> {
+        let name = path.display().to_string();
+        let text = match std::fs::read(path) {
+            Ok(bytes) => match crate::source::decode(bytes) {
+                Ok(text) => text,
+                Err(offset) => {
+                    return Err(single_error(
+                        &name,
+                        format!("{name} is not UTF-8 (first invalid byte at offset {offset})"),
+                    ));
+                }
+            },
+            Err(err) => {
+                return Err(single_error(&name, format!("cannot read {name}: {err}")));
+            }
+        };
+        let absolute = std::path::absolute(cwd.join(path)).unwrap_or_else(|_| path.to_path_buf());
+        let root = absolute
+            .parent()
+            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        Config::parse(&name, &text, root, Some(path.to_path_buf()))
+    }
+
+    /// Parses lint.toml text. Sans-IO, so tests can drive it directly.
+    pub fn parse(
+        name: &str,
+        text: &str,
+        root: PathBuf,
+        file: Option<PathBuf>,
+    ) -> Result<Config, ConfigError> {
+        let mut db = SourceDb::default();
+        let file_id = db.add(SourceFile::new(name, text));
+        let mut config = Config::defaults(root);
+        config.file = file;
+        let mut validator = Validator {
+            file: file_id,
+            diagnostics: Vec::new(),
+        };
+        let (table, errors) = DeTable::parse_recoverable(text);
+        for error in errors {
+            let span = error.span().unwrap_or(0..0);
+            validator.error(span, error.message().trim().to_string());
+        }
+        validator.top_level(table.get_ref(), &mut config);
+        validator
+            .diagnostics
+            .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+        if validator.diagnostics.is_empty() {
+            Ok(config)
+        } else {
+            Err(ConfigError {
+                db,
+                diagnostics: validator.diagnostics,
+            })
+        }
+    }
+}
+
+fn single_error(name: &str, message: String) -> ConfigError {
+    let mut db = SourceDb::default();
+    let file = db.add(SourceFile::new(name, ""));
+    ConfigError {
+        db,
+        diagnostics: vec![Diagnostic::new("invalid-config", file, 0..0, message)],
+    }
+}
+
+struct Validator {
+    file: FileId,
+    diagnostics: Vec<Diagnostic>,
+}
+
+type Entry<'a> = (
+    &'a toml::Spanned<toml::de::DeString<'a>>,
+    &'a toml::Spanned<DeValue<'a>>,
+);
+
+impl Validator {
+    fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics.push(Diagnostic::new(
+            "invalid-config",
+            self.file,
+            span,
+            message,
+        ));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    fn unknown_key(&mut self, key: Entry<'_>, section: &str, known: &[&str]) {
+        let (key, _) = key;
+        let diagnostic = self.error(
+            key.span(),
+            format!("unknown key `{}` in {section}", key.get_ref()),
+        );
+        diagnostic.primary.message = "unknown key".into();
+        diagnostic.help = Some(match suggest::closest(key.get_ref(), known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("known keys: {}", known.join(", ")),
+        });
+    }
+
+    fn table<'a>(
+        &mut self,
+        name: &str,
+        value: &'a toml::Spanned<DeValue<'a>>,
+    ) -> Option<&'a DeTable<'a>> {
+        match value.get_ref() {
+            DeValue::Table(table) => Some(table),
+            _ => {
+                self.error(value.span(), format!("`{name}` must be a table"));
+                None
+            }
+        }
+    }
+
+    fn top_level(&mut self, table: &DeTable<'_>, config: &mut Config) {
+        const KNOWN: &[&str] = &["paths", "rules", "ie6"];
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "paths" => {
+                    if let Some(table) = self.table("paths", value) {
+                        self.paths(table, config);
+                    }
+                }
+                "rules" => {
+                    if let Some(table) = self.table("rules", value) {
+                        self.rules(table, config);
+                    }
+                }
+                "ie6" => {
+                    if let Some(table) = self.table("ie6", value) {
+                        self.ie6(table, config);
+                    }
+                }
+                _ => self.unknown_key((key, value), "lint.toml", KNOWN),
+            }
+        }
+    }
+
+    fn paths(&mut self, table: &DeTable<'_>, config: &mut Config) {
+        const KNOWN: &[&str] = &["include", "exclude", "max-file-size"];
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "include" => config.include = self.globs("paths.include", value),
+                "exclude" => config.exclude = self.globs("paths.exclude", value),
+                "max-file-size" => match value.get_ref() {
+                    DeValue::Integer(integer) => {
+                        let digits = integer.as_str().replace('_', "");
+                        match u64::from_str_radix(&digits, integer.radix()) {
+                            Ok(size) if size > 0 => config.max_file_size = size,
+                            _ => {
+                                self.error(
+                                    value.span(),
+                                    "`paths.max-file-size` must be a positive number of bytes",
+                                );
+                            }
+                        }
+                    }
+                    _ => {
+                        self.error(
+                            value.span(),
+                            "`paths.max-file-size` must be an integer (bytes)",
+                        );
+                    }
+                },
+                _ => self.unknown_key((key, value), "[paths]", KNOWN),
+            }
+        }
+    }
+
+    fn globs(&mut self, name: &str, value: &toml::Spanned<DeValue<'_>>) -> Vec<String> {
+        let DeValue::Array(items) = value.get_ref() else {
+            self.error(value.span(), format!("`{name}` must be an array of glob strings"));
+            return Vec::new();
+        };
+        let mut globs = Vec::new();
+        for item in items.iter() {
+            match item.get_ref() {
+                DeValue::String(glob) => match globset::Glob::new(glob) {
+                    Ok(_) => globs.push(glob.to_string()),
+                    Err(err) => {
+                        self.error(item.span(), format!("invalid glob: {}", err.kind()));
+                    }
+                },
+                _ => {
+                    self.error(item.span(), format!("`{name}` entries must be strings"));
+                }
+            }
+        }
+        globs
+    }
+
+    fn rules(&mut self, table: &DeTable<'_>, config: &mut Config) {
+        let registry = registry();
+        for (key, value) in table.iter() {
+            let name = key.get_ref();
+            let Some(rule) = registry.get(name) else {
+                let diagnostic = self.error(key.span(), format!("unknown rule `{name}`"));
+                diagnostic.primary.message = "no rule has this code or name".into();
+                diagnostic.help = suggest::closest(name, registry.identifiers())
+                    .map(|close| format!("did you mean `{close}`?"))
+                    .or_else(|| Some("`p3plint rule --all` lists the rules".into()));
+                continue;
+            };
+            let level = match value.get_ref() {
+                DeValue::String(level) => level.as_ref(),
+                _ => "",
+            };
+            match level {
+                "off" => config.rules.set(rule, None),
+                _ => match Severity::parse(level) {
+                    Some(severity) => config.rules.set(rule, Some(severity)),
+                    None => {
+                        let diagnostic = self.error(
+                            value.span(),
+                            format!("invalid level for rule `{name}`"),
+                        );
+                        diagnostic.help =
+                            Some("use \"error\", \"warning\", \"info\" or \"off\"".into());
+                    }
+                },
+            }
+        }
+    }
+
+    fn ie6(&mut self, table: &DeTable<'_>, config: &mut Config) {
+        const KNOWN: &[&str] = &["context"];
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "context" => match value.get_ref() {
+                    DeValue::String(text) if text == "first-party" => {
+                        config.ie6_context = Ie6Context::FirstParty;
+                    }
+                    DeValue::String(text) if text == "third-party" => {
+                        config.ie6_context = Ie6Context::ThirdParty;
+                    }
+                    _ => {
+                        self.error(value.span(), "invalid `ie6.context`").help =
+                            Some("use \"first-party\" or \"third-party\"".into());
+                    }
+                },
+                _ => self.unknown_key((key, value), "[ie6]", KNOWN),
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn errors(text: &str) -> Vec<(String, String)> {
+        match Config::parse("lint.toml", text, PathBuf::from("."), None) {
+            Ok(_) => Vec::new(),
+            Err(err) => err
+                .diagnostics
+                .iter()
+                .map(|d| {
+                    let file = err.db.get(d.primary.file);
+                    (d.message.clone(), file.text[d.primary.span.clone()].to_string())
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn accepts_every_documented_key() {
+        let text = "[paths]\ninclude = [\"src/**\"]\nexclude = [\"target\"]\nmax-file-size = 1_000\n\
+                    [rules]\nCP101 = \"warning\"\nduplicate-token = \"off\"\n[ie6]\ncontext = \"third-party\"\n";
+        let config = Config::parse("lint.toml", text, PathBuf::from("."), None).unwrap();
+        assert_eq!(config.max_file_size, 1000);
+        assert_eq!(config.ie6_context, Ie6Context::ThirdParty);
+        assert!(!config.rules.is_enabled(registry().get("CP003").unwrap()));
+    }
+
+    #[test]
+    fn reports_every_problem_with_its_span() {
+        let found = errors(
+            "[paths]\nexlude = []\nmax-file-size = \"big\"\n[rules]\nunknown-tokn = \"error\"\nCP001 = \"loud\"\n",
+        );
+        assert_eq!(
+            found,
+            [
+                ("unknown key `exlude` in [paths]".to_string(), "exlude".to_string()),
+                (
+                    "`paths.max-file-size` must be an integer (bytes)".to_string(),
+                    "\"big\"".to_string()
+                ),
+                ("unknown rule `unknown-tokn`".to_string(), "unknown-tokn".to_string()),
+                ("invalid level for rule `CP001`".to_string(), "\"loud\"".to_string()),
+            ]
+        );
+    }
+
+    #[test]
+    fn syntax_errors_have_spans() {
+        let found = errors("[paths\ninclude = 1\n");
+        assert!(!found.is_empty());
+    }
+}

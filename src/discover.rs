@@ -1,0 +1,193 @@
+//! Stage 1, discover: walk the given paths and list the files to check, sorted by path.
+//!
+//! This is the only module that walks directories. Symbolic links are followed, and a link that
+//! loops back to an ancestor is reported, not followed. Files over the size limit are listed with
+//! the problem instead of a kind, so the report can say why they were skipped.
+
+use crate::config::Config;
+use crate::extract::FileKind;
+use globset::{Glob, GlobSet, GlobSetBuilder};
+use std::path::{Path, PathBuf};
+use walkdir::WalkDir;
+
+/// One path of the run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Input {
+    /// The path as shown in the report (as given on the command line, joined with the walk).
+    pub path: PathBuf,
+    pub status: InputStatus,
+}
+
+/// Whether a path can be read, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputStatus {
+    Read(FileKind),
+    TooLarge { size: u64, limit: u64 },
+    Unreadable(String),
+}
+
+/// A path named on the command line does not exist: the run cannot go on.
+#[derive(Debug)]
+pub struct MissingPath(pub PathBuf);
+
+/// Lists the inputs under `paths`, sorted and without duplicates.
+pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, MissingPath> {
+    let filter = PathFilter::new(config);
+    let mut inputs = Vec::new();
+    for path in paths {
+        let metadata = std::fs::metadata(path).map_err(|_| MissingPath(path.clone()))?;
+        if metadata.is_file() {
+            // Named files are always checked, whatever their name or the exclusions say.
+            let kind = FileKind::for_path(path).unwrap_or(FileKind::Text);
+            inputs.push(sized(path.clone(), metadata.len(), kind, config.max_file_size));
+            continue;
+        }
+        let walk = WalkDir::new(path)
+            .follow_links(true)
+            .sort_by_file_name()
+            .into_iter()
+            .filter_entry(|entry| entry.depth() == 0 || !filter.is_excluded(entry.path()));
+        for entry in walk {
+            match entry {
+                Ok(entry) if entry.file_type().is_file() => {
+                    let Some(kind) = FileKind::for_path(entry.path()) else {
+                        continue;
+                    };
+                    if !filter.is_included(entry.path()) {
+                        continue;
+                    }
+                    let size = entry.metadata().map_or(0, |metadata| metadata.len());
+                    inputs.push(sized(
+                        entry.path().to_path_buf(),
+                        size,
+                        kind,
+                        config.max_file_size,
+                    ));
+                }
+                Ok(_) => {}
+                Err(err) => inputs.push(walk_error(path, &err)),
+            }
+        }
+    }
+    inputs.sort_by(|a, b| a.path.cmp(&b.path));
+    inputs.dedup_by(|a, b| a.path == b.path);
+    Ok(inputs)
+}
+
+fn sized(path: PathBuf, size: u64, kind: FileKind, limit: u64) -> Input {
+    let status = if size > limit {
+        InputStatus::TooLarge { size, limit }
+    } else {
+        InputStatus::Read(kind)
+    };
+    Input { path, status }
+}
+
+fn walk_error(root: &Path, err: &walkdir::Error) -> Input {
+    let path = err.path().unwrap_or(root).to_path_buf();
+    let reason = match (err.loop_ancestor(), err.io_error()) {
+        (Some(ancestor), _) => format!(
+            "symbolic link loop: it points back to {}; not followed",
+            ancestor.display()
+        ),
+        (None, Some(io)) => io.to_string(),
+        (None, None) => err.to_string(),
+    };
+    Input {
+        path,
+        status: InputStatus::Unreadable(reason),
+    }
+}
+
+/// lint.toml's include and exclude patterns. A pattern without `/` matches any single path
+/// component (`target` excludes every `target` directory); one with `/` matches the path relative
+/// to lint.toml's directory.
+struct PathFilter {
+    root: PathBuf,
+    include: Option<(GlobSet, GlobSet)>,
+    exclude: (GlobSet, GlobSet),
+}
+
+impl PathFilter {
+    fn new(config: &Config) -> PathFilter {
+        let root = std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone());
+        PathFilter {
+            root,
+            include: (!config.include.is_empty()).then(|| split_globs(&config.include)),
+            exclude: split_globs(&config.exclude),
+        }
+    }
+
+    fn relative(&self, path: &Path) -> PathBuf {
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        absolute
+            .strip_prefix(&self.root)
+            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+    }
+
+    fn matches(&self, (components, paths): &(GlobSet, GlobSet), path: &Path) -> bool {
+        let relative = self.relative(path);
+        paths.is_match(&relative)
+            || relative
+                .components()
+                .any(|component| components.is_match(component.as_os_str()))
+    }
+
+    fn is_excluded(&self, path: &Path) -> bool {
+        self.matches(&self.exclude, path)
+    }
+
+    fn is_included(&self, path: &Path) -> bool {
+        self.include
+            .as_ref()
+            .is_none_or(|include| self.matches(include, path))
+    }
+}
+
+/// Builds (component patterns, path patterns). Patterns were validated when lint.toml was
+/// loaded; one that still fails to build is skipped rather than stopping the run.
+fn split_globs(patterns: &[String]) -> (GlobSet, GlobSet) {
+    let mut components = GlobSetBuilder::new();
+    let mut paths = GlobSetBuilder::new();
+    for pattern in patterns {
+        let Ok(glob) = Glob::new(pattern) else {
+            continue;
+        };
+        if pattern.contains('/') {
+            paths.add(glob);
+        } else {
+            components.add(glob);
+        }
+    }
+    let build = |builder: GlobSetBuilder| builder.build().unwrap_or_else(|_| GlobSet::empty());
+    (build(components), build(paths))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn walks_sorted_skips_excluded_and_unknown_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in ["b.rs", "a.html", "notes.md", "target/gen.rs", "sub/c.conf"] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let config = Config::defaults(root.to_path_buf());
+        let inputs = discover(&[root.to_path_buf()], &config).unwrap();
+        let names: Vec<_> = inputs
+            .iter()
+            .map(|input| input.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .collect();
+        assert_eq!(names, ["a.html", "b.rs", "sub/c.conf"]);
+    }
+
+    #[test]
+    fn missing_path_is_an_error() {
+        let config = Config::defaults(PathBuf::from("."));
+        assert!(discover(&[PathBuf::from("/no/such/path/here")], &config).is_err());
+    }
+}

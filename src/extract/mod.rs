@@ -1,0 +1,187 @@
+//! Stage 2, extract: find the P3P header values a file emits, as text mapped back to the file.
+//!
+//! Rust files go through syn (`rust.rs`); every other known text file (HTML, server configs,
+//! scripts) goes through a line scanner (`text.rs`). Both return `Emission`s whose text is the
+//! value as a user agent would receive it, with a map from each byte of it to the source bytes it
+//! came from, so token spans land exactly on the source even through escapes.
+
+pub mod rust;
+pub mod text;
+
+use crate::source::Span;
+
+/// Why a piece of text was taken as a P3P header value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Context {
+    /// Text that contains a `CP=` directive (a string literal, a line of a config or HTML file).
+    Embedded,
+    /// The value of a constant or static whose name mentions P3P: a header value or bare tokens.
+    Tokens,
+    /// A value passed next to a `P3P` header name: it must be a whole header value.
+    HeaderValue,
+}
+
+/// A header value found in a file.
+#[derive(Debug, Clone)]
+pub struct Emission {
+    pub text: MappedText,
+    pub context: Context,
+}
+
+/// A string with, for each of its bytes, the range of source bytes that produced it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MappedText {
+    pub text: String,
+    origins: Vec<Span>,
+    /// Where an empty span at the very end of the text points.
+    end: usize,
+}
+
+impl MappedText {
+    /// Text copied verbatim from `source[range]`.
+    pub fn verbatim(source: &str, range: Span) -> MappedText {
+        MappedText::copied(&source[range.clone()], range.start)
+    }
+
+    /// `text`, which stands at byte `offset` of its file, copied byte for byte.
+    pub fn copied(text: &str, offset: usize) -> MappedText {
+        let mut mapped = MappedText::empty_at(offset);
+        for (at, ch) in text.char_indices() {
+            mapped.push(ch, offset + at..offset + at + ch.len_utf8());
+        }
+        mapped.end = offset + text.len();
+        mapped
+    }
+
+    /// An empty text whose end points at `offset`.
+    pub fn empty_at(offset: usize) -> MappedText {
+        MappedText {
+            end: offset,
+            ..MappedText::default()
+        }
+    }
+
+    /// Appends one character produced by `source_range`.
+    pub fn push(&mut self, ch: char, source_range: Span) {
+        for _ in 0..ch.len_utf8() {
+            self.origins.push(source_range.clone());
+        }
+        self.text.push(ch);
+        self.end = source_range.end;
+    }
+
+    pub fn set_end(&mut self, end: usize) {
+        self.end = end;
+    }
+
+    /// Appends another mapped text (for `concat!`).
+    pub fn append(&mut self, other: MappedText) {
+        self.text.push_str(&other.text);
+        self.origins.extend(other.origins);
+        self.end = other.end;
+    }
+
+    /// The source span of a byte range of the text.
+    pub fn source_span(&self, range: Span) -> Span {
+        if range.start >= range.end {
+            let at = self
+                .origins
+                .get(range.start)
+                .map_or(self.end, |origin| origin.start);
+            return at..at;
+        }
+        let start = self.origins[range.start].start;
+        let end = self.origins[range.end - 1].end;
+        start..end.max(start)
+    }
+
+    /// The source span the whole text came from.
+    pub fn full_span(&self) -> Span {
+        self.source_span(0..self.text.len())
+    }
+}
+
+/// How a file is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    Rust,
+    Text,
+}
+
+impl FileKind {
+    /// The kind for a file name, or `None` for files p3plint does not read when walking a tree.
+    pub fn for_path(path: &std::path::Path) -> Option<FileKind> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        if name == ".htaccess" || name == "httpd.conf" || name == "nginx.conf" {
+            return Some(FileKind::Text);
+        }
+        let extension = name.rsplit_once('.')?.1;
+        match extension {
+            "rs" => Some(FileKind::Rust),
+            _ if TEXT_EXTENSIONS.contains(&extension) => Some(FileKind::Text),
+            _ => None,
+        }
+    }
+}
+
+/// Extensions of files that may set a P3P header: markup and templates, web-server and
+/// application configuration, and scripts. Prose (`.md`, `.txt`) is left out on purpose, since
+/// documentation quotes compact policies without emitting them.
+const TEXT_EXTENSIONS: &[&str] = &[
+    "html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp", "erb", "hbs", "tmpl", "tpl",
+    "twig", "vue", "svelte", "conf", "config", "htaccess", "nginx", "js", "mjs", "cjs", "ts",
+    "jsx", "tsx", "py", "rb", "go", "java", "kt", "cs", "pl", "pm", "lua", "sh",
+];
+
+/// Bytes that every emission must contain (matched ignoring ASCII case). A file without any of
+/// them is skipped before it is decoded or parsed.
+pub const PREFILTER_NEEDLES: [&str; 2] = ["p3p", "cp="];
+
+/// Whether the file can contain an emission at all.
+pub fn may_emit(bytes: &[u8]) -> bool {
+    use aho_corasick::AhoCorasick;
+    use std::sync::OnceLock;
+    static FINDER: OnceLock<AhoCorasick> = OnceLock::new();
+    FINDER
+        .get_or_init(|| {
+            AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(PREFILTER_NEEDLES)
+                .expect("two literal needles always build")
+        })
+        .is_match(bytes)
+}
+
+/// Finds the emissions of one decoded file. Returns the emissions and, for a Rust file syn could
+/// not parse, the parse error (the text scanner then stands in for syn).
+pub fn extract(kind: FileKind, source: &str) -> (Vec<Emission>, Option<rust::ParseFailure>) {
+    match kind {
+        FileKind::Text => (text::extract(source), None),
+        FileKind::Rust => match rust::extract(source) {
+            Ok(emissions) => (emissions, None),
+            Err(failure) => (text::extract(source), Some(failure)),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn verbatim_maps_each_byte_to_itself() {
+        let source = "xx ä CP";
+        let mapped = MappedText::verbatim(source, 3..source.len());
+        assert_eq!(mapped.text, "ä CP");
+        assert_eq!(mapped.source_span(3..5), 6..8);
+        assert_eq!(mapped.source_span(0..2), 3..5);
+        assert_eq!(mapped.source_span(5..5), 8..8);
+    }
+
+    #[test]
+    fn prefilter_ignores_case() {
+        assert!(may_emit(b"resp.header(\"p3p\", x)"));
+        assert!(may_emit(b"cp=\"NOI\""));
+        assert!(!may_emit(b"fn main() {}"));
+    }
+}

@@ -1,0 +1,112 @@
+//! The line scanner for every non-Rust file, and the fallback for Rust files syn cannot parse.
+//!
+//! A header value starts at a `CP=` directive (or at a `policyref=` before it on the same line)
+//! and runs to the end of the line. One level of host-language quoting is undone on the way, so
+//! Apache's `"CP=\"NOI DSP\""`, HTML's `content="CP=&quot;NOI&quot;"` and nginx's
+//! `'CP="NOI DSP"'` all yield `CP="NOI DSP"` with every byte mapped to its place in the file.
+
+use super::{Context, Emission, MappedText};
+
+/// Host-language spellings of a quote, undone before the header value is parsed.
+const QUOTE_ESCAPES: &[(&str, char)] = &[
+    ("\\\"", '"'),
+    ("\\'", '\''),
+    ("&quot;", '"'),
+    ("&#34;", '"'),
+    ("&apos;", '\''),
+    ("&#39;", '\''),
+];
+
+pub fn extract(source: &str) -> Vec<Emission> {
+    let mut emissions = Vec::new();
+    let mut line_start = 0;
+    for line in source.split_inclusive('\n') {
+        let line_end = line_start + line.trim_end_matches(['\n', '\r']).len();
+        if let Some(start) = directive_start(&source[line_start..line_end]) {
+            emissions.push(Emission {
+                text: unquote(source, line_start + start..line_end),
+                context: Context::Embedded,
+            });
+        }
+        line_start += line.len();
+    }
+    emissions
+}
+
+/// Offset in `line` where the header value starts, if the line has a `CP=` directive.
+fn directive_start(line: &str) -> Option<usize> {
+    let cp = find_directive(line, "cp=")?;
+    Some(match find_directive(line, "policyref=") {
+        Some(policyref) if policyref < cp => policyref,
+        _ => cp,
+    })
+}
+
+/// Finds `name` (lower case, ending in `=`) as a whole word, ignoring ASCII case.
+pub fn find_directive(text: &str, name: &str) -> Option<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = lower[from..].find(name) {
+        let at = from + found;
+        let before = lower[..at].chars().next_back();
+        if before.is_none_or(|c| !(c.is_alphanumeric() || c == '_' || c == '-')) {
+            return Some(at);
+        }
+        from = at + name.len();
+    }
+    None
+}
+
+/// Copies `source[range]`, undoing one level of quote escaping.
+fn unquote(source: &str, range: std::ops::Range<usize>) -> MappedText {
+    let mut mapped = MappedText::empty_at(range.start);
+    let mut at = range.start;
+    'outer: while at < range.end {
+        let rest = &source[at..range.end];
+        for (escape, quote) in QUOTE_ESCAPES {
+            if rest.starts_with(escape) {
+                mapped.push(*quote, at..at + escape.len());
+                at += escape.len();
+                continue 'outer;
+            }
+        }
+        let ch = rest.chars().next().expect("at < range.end, so rest is not empty");
+        mapped.push(ch, at..at + ch.len_utf8());
+        at += ch.len_utf8();
+    }
+    mapped.set_end(range.end);
+    mapped
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(source: &str) -> Vec<String> {
+        extract(source).into_iter().map(|e| e.text.text).collect()
+    }
+
+    #[test]
+    fn finds_directives_in_configs_and_markup() {
+        let apache = r#"Header set P3P "policyref=\"/w3c/p3p.xml\", CP=\"NOI DSP\"""#;
+        assert_eq!(
+            values(apache),
+            [r#"policyref="/w3c/p3p.xml", CP="NOI DSP"""#]
+        );
+        let html = r#"<meta http-equiv="P3P" content="CP=&quot;NOI DSP&quot;">"#;
+        assert_eq!(values(html), [r#"CP="NOI DSP"">"#]);
+        assert_eq!(values("add_header P3P 'CP=\"NOI\"';\r\n"), ["CP=\"NOI\"';"]);
+        assert!(values("TCP=1\nfoo-cp=2\n").is_empty());
+    }
+
+    #[test]
+    fn escapes_map_back_to_their_source_bytes() {
+        let line = r#"x "CP=\"NOI\"""#;
+        let emission = &extract(line)[0];
+        let noi = emission.text.text.find("NOI").unwrap();
+        let span = emission.text.source_span(noi..noi + 3);
+        assert_eq!(&line[span], "NOI");
+        let quote = emission.text.source_span(3..4);
+        assert_eq!(&line[quote], "\\\"");
+    }
+}

@@ -1,0 +1,281 @@
+//! The `p3plint` command line: arguments to config, config to `lint()`, report to stdout, exit
+//! status out. The only file that exits the process.
+//!
+//! Exit codes: 0 no error-level finding, 1 error-level findings, 2 could not run (bad arguments,
+//! bad config, a missing path, an internal error).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use p3plint::check::RuleSettings;
+use p3plint::config::{Config, ConfigError};
+use p3plint::report::{self, Format};
+use p3plint::rules::{Rule, registry};
+use p3plint::{explain, suggest};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "p3plint",
+    version,
+    about = "Lints P3P compact policies: invalid tokens, contradictions, and drift from what the site declares.",
+    after_help = "Exit codes: 0 no error-level finding, 1 error-level findings, 2 could not run."
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check the files under PATHS (default: the current directory).
+    Check(CheckArgs),
+    /// Explain a compact policy token by token, like the seed policy's Field/Meaning table.
+    Explain {
+        /// A header value, `CP="..."`, or bare tokens.
+        policy: String,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        output_format: TextFormat,
+    },
+    /// Show a rule's documentation.
+    Rule {
+        /// A rule code or name.
+        rule: Option<String>,
+        /// List every rule.
+        #[arg(long, conflicts_with = "rule")]
+        all: bool,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        output_format: TextFormat,
+    },
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    paths: Vec<PathBuf>,
+    /// Use this lint.toml instead of the nearest one.
+    #[arg(long)]
+    config: Option<PathBuf>,
+    /// Run only these rules (codes, names or code prefixes, comma-separated; `ALL` for every rule).
+    #[arg(long, value_delimiter = ',')]
+    select: Vec<String>,
+    /// Do not run these rules (codes, names or code prefixes, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    ignore: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Full, env = "P3PLINT_OUTPUT_FORMAT")]
+    output_format: Format,
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum TextFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// A run that could not happen; printed to stderr, exit code 2.
+enum Failure {
+    Message(String),
+    Config(ConfigError),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match std::panic::catch_unwind(|| run(cli)) {
+        Ok(Ok(code)) => ExitCode::from(code),
+        Ok(Err(Failure::Message(message))) => {
+            eprintln!("p3plint: {message}");
+            ExitCode::from(2)
+        }
+        Ok(Err(Failure::Config(error))) => {
+            let rendered = report::render_diagnostics_plain(&error.db, &error.diagnostics);
+            eprint!("{rendered}");
+            eprintln!("p3plint: lint.toml has errors; nothing was checked");
+            ExitCode::from(2)
+        }
+        Err(_) => {
+            eprintln!("p3plint: internal error (this is a bug; please report it with the input)");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<u8, Failure> {
+    match cli.command {
+        Command::Check(args) => check(args),
+        Command::Explain {
+            policy,
+            output_format,
+        } => explain_policy(&policy, output_format),
+        Command::Rule {
+            rule,
+            all,
+            output_format,
+        } => show_rules(rule.as_deref(), all, output_format),
+    }
+}
+
+fn check(args: CheckArgs) -> Result<u8, Failure> {
+    let cwd = std::env::current_dir()
+        .map_err(|err| Failure::Message(format!("cannot read the working directory: {err}")))?;
+    let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
+    apply_selection(&mut config.rules, &args.select, &args.ignore)?;
+    let paths = if args.paths.is_empty() {
+        vec![PathBuf::from(".")]
+    } else {
+        args.paths
+    };
+    let report = p3plint::lint(&paths, &config).map_err(|missing| {
+        Failure::Message(format!("{}: no such file or directory", missing.0.display()))
+    })?;
+    let color = match args.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+        }
+    };
+    let mut out = report::render(&report, args.output_format, color);
+    if matches!(args.output_format, Format::Full | Format::Concise) {
+        out.push_str(&report::summary(&report));
+        out.push('\n');
+    }
+    print(&out);
+    Ok(report::exit_code(&report))
+}
+
+/// Applies `--select` and `--ignore`. Unknown selectors stop the run with a suggestion.
+fn apply_selection(
+    settings: &mut RuleSettings,
+    select: &[String],
+    ignore: &[String],
+) -> Result<(), Failure> {
+    if !select.is_empty() {
+        let rules = resolve_selectors(select)?;
+        settings.select(&rules);
+    }
+    for rule in resolve_selectors(ignore)? {
+        settings.set(rule, None);
+    }
+    Ok(())
+}
+
+fn resolve_selectors(selectors: &[String]) -> Result<Vec<&'static Rule>, Failure> {
+    let registry = registry();
+    let mut rules = Vec::new();
+    for selector in selectors.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
+        if selector == "ALL" {
+            rules.extend(registry.rules());
+        } else if let Some(rule) = registry.get(selector) {
+            rules.push(rule);
+        } else if registry.with_code_prefix(selector).next().is_some() {
+            rules.extend(registry.with_code_prefix(selector));
+        } else {
+            let hint = suggest::closest(selector, registry.identifiers())
+                .map(|close| format!("; did you mean `{close}`?"))
+                .unwrap_or_default();
+            return Err(Failure::Message(format!("unknown rule `{selector}`{hint}")));
+        }
+    }
+    Ok(rules)
+}
+
+fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
+    let explanation = explain::explain(policy);
+    if explanation.policy.is_none() {
+        return Err(Failure::Message(format!(
+            "no compact policy found in `{policy}`"
+        )));
+    }
+    match format {
+        TextFormat::Text => {
+            let mut out = explain::table(&explanation.rows);
+            if !explanation.report.diagnostics.is_empty() {
+                out.push('\n');
+                out.push_str(&report::render_diagnostics_plain(
+                    &explanation.report.db,
+                    &explanation.report.diagnostics,
+                ));
+            }
+            print(&out);
+        }
+        TextFormat::Json => {
+            let rows: Vec<_> = explanation
+                .rows
+                .iter()
+                .map(|row| {
+                    serde_json::json!({
+                        "field": row.field,
+                        "kind": row.kind,
+                        "consent": row.consent,
+                        "meaning": row.meaning,
+                        "problems": row.problems,
+                    })
+                })
+                .collect();
+            let diagnostics: serde_json::Value = serde_json::from_str(&report::render(
+                &explanation.report,
+                Format::Json,
+                false,
+            ))
+            .unwrap_or_default();
+            let value = serde_json::json!({ "tokens": rows, "diagnostics": diagnostics });
+            print(&format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            ));
+        }
+    }
+    Ok(0)
+}
+
+fn show_rules(rule: Option<&str>, all: bool, format: TextFormat) -> Result<u8, Failure> {
+    let registry = registry();
+    let rules: Vec<&Rule> = match (rule, all) {
+        (Some(name), _) => match registry.get(name) {
+            Some(rule) => vec![rule],
+            None => {
+                let hint = suggest::closest(name, registry.identifiers())
+                    .map(|close| format!("; did you mean `{close}`?"))
+                    .unwrap_or_default();
+                return Err(Failure::Message(format!("unknown rule `{name}`{hint}")));
+            }
+        },
+        (None, true) => registry.rules().iter().collect(),
+        (None, false) => {
+            return Err(Failure::Message(
+                "name a rule (`p3plint rule unknown-token`) or pass --all".into(),
+            ));
+        }
+    };
+    let out = match format {
+        TextFormat::Text => rules
+            .iter()
+            .map(|rule| p3plint::rules::markdown(rule))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        TextFormat::Json => {
+            let value: Vec<_> = rules.iter().map(|rule| p3plint::rules::json(rule)).collect();
+            format!(
+                "{}\n",
+                serde_json::to_string_pretty(&value).unwrap_or_default()
+            )
+        }
+    };
+    print(&out);
+    Ok(0)
+}
+
+/// Writes to stdout; a closed pipe (`p3plint check | head`) ends output quietly.
+fn print(text: &str) {
+    let mut stdout = std::io::stdout().lock();
+    let _ = stdout.write_all(text.as_bytes());
+    let _ = stdout.flush();
+}

@@ -1,0 +1,71 @@
+//! Stage 5, report: turn diagnostics into text for people or machines, and into an exit status.
+//!
+//! This is the only stage that knows codespan, JSON, SARIF or GitHub syntax; it knows nothing
+//! about P3P.
+
+mod github;
+mod human;
+mod json;
+mod sarif;
+
+use crate::Report;
+use crate::diagnostic::Severity;
+
+/// How diagnostics are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Source snippets with labels, as rustc prints them.
+    Full,
+    /// One line per finding: `path:line:col: severity[name] message`.
+    Concise,
+    /// A JSON array of diagnostics.
+    Json,
+    /// SARIF 2.1.0, for code-scanning services.
+    Sarif,
+    /// GitHub Actions workflow commands (annotations on pull requests).
+    Github,
+}
+
+/// Renders the report's diagnostics.
+pub fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Full => human::full(report, color),
+        Format::Concise => human::concise(report),
+        Format::Json => json::render(report),
+        Format::Sarif => sarif::render(report),
+        Format::Github => github::render(report),
+    }
+}
+
+/// The closing line of human output: what was found, in how many files.
+pub fn summary(report: &Report) -> String {
+    let count = |severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == severity)
+            .count()
+    };
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let (errors, warnings, infos) = (
+        count(Severity::Error),
+        count(Severity::Warning),
+        count(Severity::Info),
+    );
+    let checked = plural(report.files_checked, "file");
+    if errors + warnings + infos == 0 {
+        return format!("All checks passed ({checked} checked).");
+    }
+    let mut parts = vec![plural(errors, "error"), plural(warnings, "warning")];
+    if infos > 0 {
+        parts.push(plural(infos, "note"));
+    }
+    format!("Found {} ({checked} checked).", parts.join(", "))
+}
+
+/// 1 when any finding is an error, else 0 (2 is decided where the run could not go on).
+pub fn exit_code(report: &Report) -> u8 {
+    u8::from(report.diagnostics.iter().any(|d| d.severity == Severity::Error))
+}
+
+pub use human::render_diagnostics_plain;

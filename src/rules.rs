@@ -1,0 +1,232 @@
+//! The rule registry: every `rules/<CODE>-<name>.toml`, embedded at build time and parsed once.
+//!
+//! A rule file holds the rule's identity (code, name), default severity, docs, examples and the
+//! parameters of its check kind. The logic lives in `check/`; a rule names the kind that runs it.
+
+use crate::check::Kind;
+use crate::diagnostic::Severity;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// One rule, as loaded from its file.
+#[derive(Debug)]
+pub struct Rule {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    /// Rules that are off by default run only when lint.toml or `--select` turns them on.
+    pub enabled_by_default: bool,
+    pub summary: String,
+    pub kind: Kind,
+    pub docs: Docs,
+    /// The file the rule came from, for messages about the rule itself.
+    pub file_name: String,
+}
+
+/// The user documentation of a rule, shown by `p3plint rule`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Docs {
+    /// What the rule checks.
+    pub what: String,
+    /// Why it matters.
+    pub why: String,
+    /// Inputs that must trigger the rule (run by the test suite).
+    #[serde(default)]
+    pub fail: Vec<Example>,
+    /// Inputs that must not trigger it.
+    #[serde(default)]
+    pub pass: Vec<Example>,
+    /// Choices the spec leaves open, and what the rule decided.
+    #[serde(default)]
+    pub decisions: Option<String>,
+}
+
+/// An example: a line of a text file (HTML, server config), or a whole file of a given name.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+pub enum Example {
+    Line(String),
+    File { file: String, text: String },
+}
+
+impl Example {
+    /// The file name and contents the example stands for.
+    pub fn as_file(&self) -> (&str, &str) {
+        match self {
+            Example::Line(text) => ("example.html", text),
+            Example::File { file, text } => (file, text),
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFile {
+    code: String,
+    name: String,
+    severity: String,
+    #[serde(default = "default_true")]
+    enabled: bool,
+    summary: String,
+    kind: String,
+    docs: Docs,
+    #[serde(default)]
+    params: toml::Table,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// All rules, in code order.
+#[derive(Debug)]
+pub struct Registry {
+    rules: Vec<Rule>,
+}
+
+impl Registry {
+    /// Parses rule files; the error names the file and what is wrong with it.
+    pub fn parse(files: &[(&str, &str)]) -> Result<Registry, String> {
+        let mut rules = Vec::new();
+        for (file_name, text) in files {
+            let raw: RuleFile =
+                toml::from_str(text).map_err(|err| format!("rules/{file_name}: {err}"))?;
+            let severity = Severity::parse(&raw.severity).ok_or_else(|| {
+                format!("rules/{file_name}: unknown severity `{}`", raw.severity)
+            })?;
+            let kind = Kind::from_params(&raw.kind, raw.params)
+                .map_err(|err| format!("rules/{file_name}: {err}"))?;
+            let expected_name = format!("{}-{}.toml", raw.code, raw.name);
+            if *file_name != expected_name {
+                return Err(format!("rules/{file_name}: should be named {expected_name}"));
+            }
+            rules.push(Rule {
+                code: raw.code,
+                name: raw.name,
+                severity,
+                enabled_by_default: raw.enabled,
+                summary: raw.summary,
+                kind,
+                docs: raw.docs,
+                file_name: file_name.to_string(),
+            });
+        }
+        rules.sort_by(|a, b| a.code.cmp(&b.code));
+        Ok(Registry { rules })
+    }
+
+    /// The rule with this code or name.
+    pub fn get(&self, code_or_name: &str) -> Option<&Rule> {
+        self.rules
+            .iter()
+            .find(|rule| rule.code == code_or_name || rule.name == code_or_name)
+    }
+
+    pub fn rules(&self) -> &[Rule] {
+        &self.rules
+    }
+
+    /// Rules whose code starts with `prefix` (`CP1` selects CP101, CP102, ...).
+    pub fn with_code_prefix(&self, prefix: &str) -> impl Iterator<Item = &Rule> + use<'_> {
+        let prefix = prefix.to_string();
+        self.rules
+            .iter()
+            .filter(move |rule| rule.code.starts_with(&prefix))
+    }
+
+    /// Every code and name, for did-you-mean suggestions.
+    pub fn identifiers(&self) -> impl Iterator<Item = &str> {
+        self.rules
+            .iter()
+            .flat_map(|rule| [rule.code.as_str(), rule.name.as_str()])
+    }
+}
+
+/// A rule's documentation as Markdown, for `p3plint rule`.
+pub fn markdown(rule: &Rule) -> String {
+    let mut out = format!(
+        "# {} ({})
+
+{}.
+
+Default severity: {}{}.
+
+## What it does
+{}
+
+## Why it matters
+{}
+",
+        rule.name,
+        rule.code,
+        capitalize(&rule.summary),
+        rule.severity.as_str(),
+        if rule.enabled_by_default {
+            ""
+        } else {
+            " (off by default; turn it on in lint.toml)"
+        },
+        rule.docs.what.trim(),
+        rule.docs.why.trim(),
+    );
+    let examples = |title: &str, examples: &[Example]| {
+        if examples.is_empty() {
+            return String::new();
+        }
+        let mut section = format!("\n## {title}\n");
+        for example in examples {
+            let (file, text) = example.as_file();
+            section.push_str(&format!("```\n{}\n```\n", text.trim_end()));
+            if file != "example.html" {
+                section.push_str(&format!("(in `{file}`)\n"));
+            }
+        }
+        section
+    };
+    out.push_str(&examples("Example", &rule.docs.fail));
+    out.push_str(&examples("Use instead", &rule.docs.pass));
+    if let Some(decisions) = &rule.docs.decisions {
+        out.push_str(&format!("\n## Decisions\n{}\n", decisions.trim()));
+    }
+    out
+}
+
+/// A rule's metadata as JSON, for `p3plint rule --output-format json`.
+pub fn json(rule: &Rule) -> serde_json::Value {
+    let examples = |examples: &[Example]| -> Vec<String> {
+        examples.iter().map(|e| e.as_file().1.to_string()).collect()
+    };
+    serde_json::json!({
+        "code": rule.code,
+        "name": rule.name,
+        "severity": rule.severity.as_str(),
+        "enabled_by_default": rule.enabled_by_default,
+        "summary": rule.summary,
+        "what": rule.docs.what.trim(),
+        "why": rule.docs.why.trim(),
+        "fail": examples(&rule.docs.fail),
+        "pass": examples(&rule.docs.pass),
+        "decisions": rule.docs.decisions.as_deref().map(str::trim),
+    })
+}
+
+fn capitalize(text: &str) -> String {
+    let mut chars = text.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
+}
+
+/// The embedded rules. Their validity is checked by the test suite, so a failure here can only
+/// come from a broken build.
+pub fn registry() -> &'static Registry {
+    static REGISTRY: OnceLock<Registry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        Registry::parse(RULE_FILES)
+            .unwrap_or_else(|err| panic!("embedded rules are valid (tests/it/rules.rs): {err}"))
+    })
+}

@@ -1,0 +1,194 @@
+//! The source database: every text a diagnostic can point into, with its name and line index.
+//!
+//! A `Span` is always a byte range into the text stored here for its `FileId`. Files are added
+//! only after they were read and decoded; the database is built once per run, after the parallel
+//! stage, so ids (and so output order) do not depend on thread timing.
+
+use std::ops::Range;
+
+/// A byte range into one file's text.
+pub type Span = Range<usize>;
+
+/// Index of a file in the `SourceDb`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct FileId(pub usize);
+
+/// One text with the name it is shown under.
+#[derive(Debug, Clone)]
+pub struct SourceFile {
+    pub name: String,
+    pub text: String,
+    line_starts: Vec<usize>,
+}
+
+impl SourceFile {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> SourceFile {
+        let text = text.into();
+        let line_starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        SourceFile {
+            name: name.into(),
+            text,
+            line_starts,
+        }
+    }
+
+    /// Zero-based line of a byte offset (offsets past the end land on the last line).
+    pub fn line_index(&self, offset: usize) -> usize {
+        match self.line_starts.binary_search(&offset) {
+            Ok(line) => line,
+            Err(next) => next - 1,
+        }
+    }
+
+    /// Byte range of a zero-based line, without its line terminator.
+    pub fn line_range(&self, line: usize) -> Option<Span> {
+        let start = *self.line_starts.get(line)?;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if end > start && self.text.as_bytes().get(end - 1) == Some(&b'\r') {
+            end - 1
+        } else {
+            end
+        };
+        Some(start..end.max(start))
+    }
+
+    /// One-based line and one-based column counted in characters (Unicode scalar values).
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        let line_start = self.line_starts[line];
+        let column = self.text[line_start..offset].chars().count() + 1;
+        Position {
+            line: line + 1,
+            column,
+        }
+    }
+
+    fn floor_char_boundary(&self, mut offset: usize) -> usize {
+        while !self.text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        offset
+    }
+}
+
+/// A one-based line and column, column counted in characters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Position {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// All files of one run.
+#[derive(Debug, Default, Clone)]
+pub struct SourceDb {
+    files: Vec<SourceFile>,
+}
+
+impl SourceDb {
+    pub fn add(&mut self, file: SourceFile) -> FileId {
+        self.files.push(file);
+        FileId(self.files.len() - 1)
+    }
+
+    pub fn get(&self, id: FileId) -> &SourceFile {
+        &self.files[id.0]
+    }
+
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+}
+
+/// Decodes a file's bytes as UTF-8 text. A UTF-8 byte-order mark is kept (so offsets match the
+/// file on disk); every consumer skips it. The error is the offset of the first invalid byte.
+pub fn decode(bytes: Vec<u8>) -> Result<String, usize> {
+    String::from_utf8(bytes).map_err(|err| err.utf8_error().valid_up_to())
+}
+
+impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
+    type FileId = FileId;
+    type Name = &'a str;
+    type Source = &'a str;
+
+    fn name(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id.0)
+            .map(|file| file.name.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn source(&'a self, id: FileId) -> Result<&'a str, codespan_reporting::files::Error> {
+        self.files
+            .get(id.0)
+            .map(|file| file.text.as_str())
+            .ok_or(codespan_reporting::files::Error::FileMissing)
+    }
+
+    fn line_index(
+        &'a self,
+        id: FileId,
+        byte_index: usize,
+    ) -> Result<usize, codespan_reporting::files::Error> {
+        let file = self
+            .files
+            .get(id.0)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
+        Ok(file.line_index(byte_index))
+    }
+
+    fn line_range(
+        &'a self,
+        id: FileId,
+        line_index: usize,
+    ) -> Result<Span, codespan_reporting::files::Error> {
+        let file = self
+            .files
+            .get(id.0)
+            .ok_or(codespan_reporting::files::Error::FileMissing)?;
+        // codespan expects the range to include the line terminator.
+        let max = file.line_starts.len() - 1;
+        let start = *file
+            .line_starts
+            .get(line_index)
+            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+                given: line_index,
+                max,
+            })?;
+        let end = file
+            .line_starts
+            .get(line_index + 1)
+            .copied()
+            .unwrap_or(file.text.len());
+        Ok(start..end)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn columns_count_characters_not_bytes() {
+        let file = SourceFile::new("f", "å = 1\nlet x = \"ä CP\";\r\n");
+        let cp = file.text.find("CP").unwrap();
+        assert_eq!(file.position(cp), Position { line: 2, column: 12 });
+        assert_eq!(file.position(0), Position { line: 1, column: 1 });
+        assert_eq!(file.line_range(1), Some(7..23));
+    }
+
+    #[test]
+    fn decode_reports_first_bad_byte() {
+        assert_eq!(decode(b"ok\xffno".to_vec()), Err(2));
+        assert_eq!(decode(b"fine".to_vec()).as_deref(), Ok("fine"));
+    }
+}
