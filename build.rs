@@ -16,7 +16,8 @@ fn main() {
         .collect();
     names.sort();
 
-    let mut code = String::from("/// Every `rules/<CODE>-<name>.toml`, as (file name, contents).\n");
+    let mut code =
+        String::from("/// Every `rules/<CODE>-<name>.toml`, as (file name, contents).\n");
     code.push_str("pub static RULE_FILES: &[(&str, &str)] = &[\n");
     for name in &names {
         println!("cargo:rerun-if-changed={}", rules_dir.join(name).display());

@@ -118,11 +118,15 @@ impl Config {
             diagnostics: Vec::new(),
         };
         let (table, errors) = DeTable::parse_recoverable(text);
-        for error in errors {
+        for error in &errors {
             let span = error.span().unwrap_or(0..0);
             validator.error(span, error.message().trim().to_string());
         }
-        validator.top_level(table.get_ref(), &mut config);
+        // After a syntax error the recovered table misplaces keys; judging them would only add
+        // noise about keys that are fine once the syntax is.
+        if errors.is_empty() {
+            validator.top_level(table.get_ref(), &mut config);
+        }
         validator
             .diagnostics
             .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
@@ -158,12 +162,8 @@ type Entry<'a> = (
 
 impl Validator {
     fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics.push(Diagnostic::new(
-            "invalid-config",
-            self.file,
-            span,
-            message,
-        ));
+        self.diagnostics
+            .push(Diagnostic::new("invalid-config", self.file, span, message));
         self.diagnostics.last_mut().expect("just pushed")
     }
 
@@ -174,10 +174,12 @@ impl Validator {
             format!("unknown key `{}` in {section}", key.get_ref()),
         );
         diagnostic.primary.message = "unknown key".into();
-        diagnostic.help = Some(match suggest::closest(key.get_ref(), known.iter().copied()) {
-            Some(close) => format!("did you mean `{close}`?"),
-            None => format!("known keys: {}", known.join(", ")),
-        });
+        diagnostic.help = Some(
+            match suggest::closest(key.get_ref(), known.iter().copied()) {
+                Some(close) => format!("did you mean `{close}`?"),
+                None => format!("known keys: {}", known.join(", ")),
+            },
+        );
     }
 
     fn table<'a>(
@@ -251,7 +253,10 @@ impl Validator {
 
     fn globs(&mut self, name: &str, value: &toml::Spanned<DeValue<'_>>) -> Vec<String> {
         let DeValue::Array(items) = value.get_ref() else {
-            self.error(value.span(), format!("`{name}` must be an array of glob strings"));
+            self.error(
+                value.span(),
+                format!("`{name}` must be an array of glob strings"),
+            );
             return Vec::new();
         };
         let mut globs = Vec::new();
@@ -292,10 +297,8 @@ impl Validator {
                 _ => match Severity::parse(level) {
                     Some(severity) => config.rules.set(rule, Some(severity)),
                     None => {
-                        let diagnostic = self.error(
-                            value.span(),
-                            format!("invalid level for rule `{name}`"),
-                        );
+                        let diagnostic =
+                            self.error(value.span(), format!("invalid level for rule `{name}`"));
                         diagnostic.help =
                             Some("use \"error\", \"warning\", \"info\" or \"off\"".into());
                     }
@@ -338,7 +341,10 @@ mod tests {
                 .iter()
                 .map(|d| {
                     let file = err.db.get(d.primary.file);
-                    (d.message.clone(), file.text[d.primary.span.clone()].to_string())
+                    (
+                        d.message.clone(),
+                        file.text[d.primary.span.clone()].to_string(),
+                    )
                 })
                 .collect(),
         }
@@ -362,13 +368,22 @@ mod tests {
         assert_eq!(
             found,
             [
-                ("unknown key `exlude` in [paths]".to_string(), "exlude".to_string()),
+                (
+                    "unknown key `exlude` in [paths]".to_string(),
+                    "exlude".to_string()
+                ),
                 (
                     "`paths.max-file-size` must be an integer (bytes)".to_string(),
                     "\"big\"".to_string()
                 ),
-                ("unknown rule `unknown-tokn`".to_string(), "unknown-tokn".to_string()),
-                ("invalid level for rule `CP001`".to_string(), "\"loud\"".to_string()),
+                (
+                    "unknown rule `unknown-tokn`".to_string(),
+                    "unknown-tokn".to_string()
+                ),
+                (
+                    "invalid level for rule `CP001`".to_string(),
+                    "\"loud\"".to_string()
+                ),
             ]
         );
     }

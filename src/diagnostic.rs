@@ -89,7 +89,12 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// A diagnostic of the rule named `rule_name` at its default severity. Rule names used in the
     /// code are checked against `rules/` by the test suite.
-    pub fn new(rule_name: &str, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+    pub fn new(
+        rule_name: &str,
+        file: FileId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> Diagnostic {
         let rule = registry()
             .get(rule_name)
             .unwrap_or_else(|| panic!("rule `{rule_name}` exists in rules/"));

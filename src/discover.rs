@@ -39,7 +39,12 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
         if metadata.is_file() {
             // Named files are always checked, whatever their name or the exclusions say.
             let kind = FileKind::for_path(path).unwrap_or(FileKind::Text);
-            inputs.push(sized(path.clone(), metadata.len(), kind, config.max_file_size));
+            inputs.push(sized(
+                path.clone(),
+                metadata.len(),
+                kind,
+                config.max_file_size,
+            ));
             continue;
         }
         let walk = WalkDir::new(path)
@@ -180,7 +185,14 @@ mod tests {
         let inputs = discover(&[root.to_path_buf()], &config).unwrap();
         let names: Vec<_> = inputs
             .iter()
-            .map(|input| input.path.strip_prefix(root).unwrap().to_string_lossy().into_owned())
+            .map(|input| {
+                input
+                    .path
+                    .strip_prefix(root)
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned()
+            })
             .collect();
         assert_eq!(names, ["a.html", "b.rs", "sub/c.conf"]);
     }

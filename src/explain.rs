@@ -133,8 +133,9 @@ mod tests {
 
     #[test]
     fn explains_the_seed_policy_with_the_seed_meanings() {
-        let explanation =
-            explain("CP=NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA");
+        let explanation = explain(
+            "CP=NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA",
+        );
         let rows = &explanation.rows;
         assert_eq!(rows.len(), 19);
         assert_eq!(rows[0].meaning, HEADER_MEANING);
@@ -154,6 +155,10 @@ mod tests {
         let explanation = explain("NOI PVD");
         assert_eq!(explanation.rows[2].kind, "unknown");
         assert!(explanation.rows[2].meaning.contains("did you mean PSD"));
-        assert!(explanation.rows[2].problems.contains(&"unknown-token".to_string()));
+        assert!(
+            explanation.rows[2]
+                .problems
+                .contains(&"unknown-token".to_string())
+        );
     }
 }

@@ -56,10 +56,14 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, MissingPath> {
         // Only files with findings keep their text; ids stay equal to input indices.
         let text = if diagnostics.is_empty() { None } else { text };
         let name = input.path.display().to_string();
-        report.db.add(SourceFile::new(name, text.unwrap_or_default()));
+        report
+            .db
+            .add(SourceFile::new(name, text.unwrap_or_default()));
         report.diagnostics.extend(diagnostics);
     }
-    report.diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    report
+        .diagnostics
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(report)
 }
 
@@ -77,7 +81,11 @@ pub fn lint_source(name: &str, text: &str, kind: FileKind, rules: &RuleSettings)
 }
 
 /// Reads, prefilters, decodes and checks one input. Returns the text (when it was decoded).
-fn lint_input(file: FileId, input: &Input, rules: &RuleSettings) -> (Option<String>, Vec<Diagnostic>) {
+fn lint_input(
+    file: FileId,
+    input: &Input,
+    rules: &RuleSettings,
+) -> (Option<String>, Vec<Diagnostic>) {
     let kind = match &input.status {
         InputStatus::Read(kind) => *kind,
         InputStatus::TooLarge { size, limit } => {
@@ -119,6 +127,15 @@ fn lint_input(file: FileId, input: &Input, rules: &RuleSettings) -> (Option<Stri
     }
 }
 
+/// proc-macro2's lexer error says nothing about the cause; name the usual ones.
+fn describe_syn_error(message: &str) -> &str {
+    if message == "cannot parse string into token stream" {
+        "unbalanced brackets or an unterminated string or comment"
+    } else {
+        message
+    }
+}
+
 /// Extract, parse and check one decoded file.
 fn check_text(file: FileId, text: &str, kind: FileKind, rules: &RuleSettings) -> Vec<Diagnostic> {
     let (emissions, parse_failure) = extract::extract(kind, text);
@@ -129,7 +146,10 @@ fn check_text(file: FileId, text: &str, kind: FileKind, rules: &RuleSettings) ->
                 "unparsable-rust",
                 file,
                 failure.span,
-                format!("syn cannot parse this file: {}", failure.message),
+                format!(
+                    "syn cannot parse this file: {}",
+                    describe_syn_error(&failure.message)
+                ),
             )
             .with_label("parsing stopped here")
             .with_note("its `CP=` values were checked line by line instead"),

@@ -133,7 +133,10 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         args.paths
     };
     let report = p3plint::lint(&paths, &config).map_err(|missing| {
-        Failure::Message(format!("{}: no such file or directory", missing.0.display()))
+        Failure::Message(format!(
+            "{}: no such file or directory",
+            missing.0.display()
+        ))
     })?;
     let color = match args.color {
         ColorChoice::Always => true,
@@ -220,12 +223,9 @@ fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
                     })
                 })
                 .collect();
-            let diagnostics: serde_json::Value = serde_json::from_str(&report::render(
-                &explanation.report,
-                Format::Json,
-                false,
-            ))
-            .unwrap_or_default();
+            let diagnostics: serde_json::Value =
+                serde_json::from_str(&report::render(&explanation.report, Format::Json, false))
+                    .unwrap_or_default();
             let value = serde_json::json!({ "tokens": rows, "diagnostics": diagnostics });
             print(&format!(
                 "{}\n",
@@ -262,7 +262,10 @@ fn show_rules(rule: Option<&str>, all: bool, format: TextFormat) -> Result<u8, F
             .collect::<Vec<_>>()
             .join("\n"),
         TextFormat::Json => {
-            let value: Vec<_> = rules.iter().map(|rule| p3plint::rules::json(rule)).collect();
+            let value: Vec<_> = rules
+                .iter()
+                .map(|rule| p3plint::rules::json(rule))
+                .collect();
             format!(
                 "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()

@@ -94,14 +94,15 @@ impl Registry {
         for (file_name, text) in files {
             let raw: RuleFile =
                 toml::from_str(text).map_err(|err| format!("rules/{file_name}: {err}"))?;
-            let severity = Severity::parse(&raw.severity).ok_or_else(|| {
-                format!("rules/{file_name}: unknown severity `{}`", raw.severity)
-            })?;
+            let severity = Severity::parse(&raw.severity)
+                .ok_or_else(|| format!("rules/{file_name}: unknown severity `{}`", raw.severity))?;
             let kind = Kind::from_params(&raw.kind, raw.params)
                 .map_err(|err| format!("rules/{file_name}: {err}"))?;
             let expected_name = format!("{}-{}.toml", raw.code, raw.name);
             if *file_name != expected_name {
-                return Err(format!("rules/{file_name}: should be named {expected_name}"));
+                return Err(format!(
+                    "rules/{file_name}: should be named {expected_name}"
+                ));
             }
             rules.push(Rule {
                 code: raw.code,

@@ -157,13 +157,12 @@ impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
             .ok_or(codespan_reporting::files::Error::FileMissing)?;
         // codespan expects the range to include the line terminator.
         let max = file.line_starts.len() - 1;
-        let start = *file
-            .line_starts
-            .get(line_index)
-            .ok_or(codespan_reporting::files::Error::LineTooLarge {
+        let start = *file.line_starts.get(line_index).ok_or(
+            codespan_reporting::files::Error::LineTooLarge {
                 given: line_index,
                 max,
-            })?;
+            },
+        )?;
         let end = file
             .line_starts
             .get(line_index + 1)
@@ -181,7 +180,13 @@ mod tests {
     fn columns_count_characters_not_bytes() {
         let file = SourceFile::new("f", "å = 1\nlet x = \"ä CP\";\r\n");
         let cp = file.text.find("CP").unwrap();
-        assert_eq!(file.position(cp), Position { line: 2, column: 12 });
+        assert_eq!(
+            file.position(cp),
+            Position {
+                line: 2,
+                column: 12
+            }
+        );
         assert_eq!(file.position(0), Position { line: 1, column: 1 });
         assert_eq!(file.line_range(1), Some(7..23));
     }

@@ -19,8 +19,13 @@ pub fn token(text: &str) -> Option<String> {
     let vocabulary = vocabulary();
     // Lower-case or upper-case suffix letters: `CONA`, `cona`.
     let (base, suffix) = match text.len() {
-        4 if text.is_ascii() && matches!(text.as_bytes()[3], b'a' | b'i' | b'o' | b'A' | b'I' | b'O') => {
-            (&text[..3], Some(text.as_bytes()[3].to_ascii_lowercase() as char))
+        4 if text.is_ascii()
+            && matches!(text.as_bytes()[3], b'a' | b'i' | b'o' | b'A' | b'I' | b'O') =>
+        {
+            (
+                &text[..3],
+                Some(text.as_bytes()[3].to_ascii_lowercase() as char),
+            )
         }
         _ => (split_suffix(text).0, None),
     };

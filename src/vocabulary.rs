@@ -149,7 +149,10 @@ mod tests {
         assert!(!vocabulary.get("CUR").unwrap().suffix);
         assert!(vocabulary.get("CON").unwrap().suffix);
         for target in vocabulary.misspellings.values() {
-            assert!(vocabulary.get(target).is_some(), "misspelling of unknown {target}");
+            assert!(
+                vocabulary.get(target).is_some(),
+                "misspelling of unknown {target}"
+            );
         }
     }
 }

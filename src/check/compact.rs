@@ -83,16 +83,15 @@ fn suffixes(
         })
         .map(|(token, entry, suffix)| {
             let tolerated = params.tolerated.contains(&entry.name);
-            let message = format!(
-                "`{}` has a consent suffix, but {} tokens take none",
-                token.text,
-                if tolerated {
-                    format!("`{}`", entry.name)
-                } else {
-                    format!("{} tokens like `{}`", entry.kind.as_str(), entry.name)
-                }
-                .trim_end_matches(" tokens like")
-            );
+            let message = if tolerated {
+                format!("`{}`: `{}` takes no consent suffix", token.text, entry.name)
+            } else {
+                format!(
+                    "`{}`: {} tokens take no consent suffix",
+                    token.text,
+                    entry.kind.as_str()
+                )
+            };
             let diagnostic = new(rule, file, token, message)
                 .with_label(format!("suffix `{suffix}` not allowed here"));
             if tolerated {
@@ -153,9 +152,10 @@ fn duplicates(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<Diagnost
         if !entry.suffix {
             continue;
         }
-        if let Some(first) = earlier.iter().find(|other| {
-            other.base() == Some(entry.name.as_str()) && other.text != token.text
-        }) {
+        if let Some(first) = earlier
+            .iter()
+            .find(|other| other.base() == Some(entry.name.as_str()) && other.text != token.text)
+        {
             diagnostics.push(
                 new(
                     rule,
@@ -194,7 +194,12 @@ fn required_kinds(
         .iter()
         .chain(params.kinds.iter().filter(|_| !exempt));
     required
-        .filter(|kind| !policy.tokens.iter().any(|token| token.kind() == Some(**kind)))
+        .filter(|kind| {
+            !policy
+                .tokens
+                .iter()
+                .any(|token| token.kind() == Some(**kind))
+        })
         .map(|kind| {
             let choices: Vec<&str> = vocabulary()
                 .entries()
@@ -309,12 +314,19 @@ fn contradictions(
         let conflicting: Vec<&Token> = policy
             .tokens
             .iter()
-            .filter(|token| token.base().is_some_and(|base| pair.conflicts.iter().any(|c| c == base)))
+            .filter(|token| {
+                token
+                    .base()
+                    .is_some_and(|base| pair.conflicts.iter().any(|c| c == base))
+            })
             .collect();
         if conflicting.is_empty() {
             continue;
         }
-        let names: Vec<&str> = conflicting.iter().map(|token| token.text.as_str()).collect();
+        let names: Vec<&str> = conflicting
+            .iter()
+            .map(|token| token.text.as_str())
+            .collect();
         let mut diagnostic = new(
             rule,
             file,
@@ -348,7 +360,11 @@ fn tokens_present(
     policy
         .tokens
         .iter()
-        .filter(|token| token.base().is_some_and(|base| params.tokens.iter().any(|t| t == base)))
+        .filter(|token| {
+            token
+                .base()
+                .is_some_and(|base| params.tokens.iter().any(|t| t == base))
+        })
         .map(|token| {
             let diagnostic = new(
                 rule,

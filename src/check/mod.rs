@@ -147,8 +147,7 @@ impl RuleSettings {
 
     pub fn is_enabled(&self, rule: &Rule) -> bool {
         if let Some(selected) = &self.selected {
-            return selected.contains(&rule.code)
-                && self.overrides.get(&rule.code) != Some(&None);
+            return selected.contains(&rule.code) && self.overrides.get(&rule.code) != Some(&None);
         }
         match self.overrides.get(&rule.code) {
             Some(severity) => severity.is_some(),

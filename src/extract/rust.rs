@@ -87,17 +87,20 @@ struct Bindings {
 
 impl<'ast> Visit<'ast> for Bindings {
     fn visit_item_const(&mut self, item: &'ast syn::ItemConst) {
-        self.values.insert(item.ident.to_string(), (*item.expr).clone());
+        self.values
+            .insert(item.ident.to_string(), (*item.expr).clone());
         visit::visit_item_const(self, item);
     }
 
     fn visit_item_static(&mut self, item: &'ast syn::ItemStatic) {
-        self.values.insert(item.ident.to_string(), (*item.expr).clone());
+        self.values
+            .insert(item.ident.to_string(), (*item.expr).clone());
         visit::visit_item_static(self, item);
     }
 
     fn visit_impl_item_const(&mut self, item: &'ast syn::ImplItemConst) {
-        self.values.insert(item.ident.to_string(), item.expr.clone());
+        self.values
+            .insert(item.ident.to_string(), item.expr.clone());
         visit::visit_impl_item_const(self, item);
     }
 
@@ -478,7 +481,9 @@ fn a(resp: &mut Response) {
             assert_eq!(&source[span], token);
         }
         let escaped_quote = emissions[0].text.text.find("\"NOI").unwrap();
-        let span = emissions[0].text.source_span(escaped_quote..escaped_quote + 1);
+        let span = emissions[0]
+            .text
+            .source_span(escaped_quote..escaped_quote + 1);
         assert_eq!(&source[span], "\\\"");
     }
 

@@ -70,7 +70,10 @@ fn unquote(source: &str, range: std::ops::Range<usize>) -> MappedText {
                 continue 'outer;
             }
         }
-        let ch = rest.chars().next().expect("at < range.end, so rest is not empty");
+        let ch = rest
+            .chars()
+            .next()
+            .expect("at < range.end, so rest is not empty");
         mapped.push(ch, at..at + ch.len_utf8());
         at += ch.len_utf8();
     }

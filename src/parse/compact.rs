@@ -175,7 +175,10 @@ fn is_placeholder(text: &str) -> bool {
 pub fn tokenize(value: &str, offset: usize) -> Vec<(String, Span)> {
     let mut tokens = Vec::new();
     let mut start = None;
-    for (at, ch) in value.char_indices().chain(std::iter::once((value.len(), ' '))) {
+    for (at, ch) in value
+        .char_indices()
+        .chain(std::iter::once((value.len(), ' ')))
+    {
         let separator = ch.is_whitespace() || ch == ',';
         match (separator, start) {
             (true, Some(from)) => {
@@ -227,6 +230,9 @@ mod tests {
             .into_iter()
             .map(|(text, span)| format!("{text}@{span:?}"))
             .collect();
-        assert_eq!(tokens, ["NOI@11..14", "DSP@16..19", "COR@20..23", "CUR@24..27"]);
+        assert_eq!(
+            tokens,
+            ["NOI@11..14", "DSP@16..19", "COR@20..23", "CUR@24..27"]
+        );
     }
 }

@@ -192,11 +192,14 @@ impl Parser<'_> {
             let end = self.unquoted_end(is_cp);
             self.pos = end;
             if is_cp || name.eq_ignore_ascii_case("policyref") {
-                self.report(
+                let diagnostic = self.report(
                     value_start..end,
                     format!("the `{name}` value is not quoted"),
-                )
-                .help = Some(format!("write {name}=\"...\": the grammar requires double quotes"));
+                );
+                diagnostic.primary.message = "no quotes".into();
+                diagnostic.help = Some(format!(
+                    "write {name}=\"...\": the grammar requires double quotes"
+                ));
             }
             return DirectiveValue {
                 range: value_start..end,
@@ -204,20 +207,22 @@ impl Parser<'_> {
             };
         };
         if escaped {
-            self.report(
+            let diagnostic = self.report(
                 self.pos..value_start,
                 "a backslash before the quote is sent as part of the value",
-            )
-            .help = Some(
+            );
+            diagnostic.primary.message = "`\\` reaches the browser".into();
+            diagnostic.help = Some(
                 "the string was escaped twice (a raw string with `\\\"`?); send a plain `\"`"
                     .into(),
             );
         } else if quote == '\'' {
-            self.report(
+            let diagnostic = self.report(
                 self.pos..value_start,
                 format!("the `{name}` value is in single quotes"),
-            )
-            .help = Some("the grammar requires double quotes".into());
+            );
+            diagnostic.primary.message = "single quote".into();
+            diagnostic.help = Some("the grammar requires double quotes".into());
         }
         let body = &self.value[value_start..];
         let close = body.find(quote);

@@ -17,7 +17,10 @@ pub fn render(report: &Report) -> String {
         };
         out.push_str(&format!(
             "::{command} title={},file={},line={},col={},endLine={},endColumn={}::{}\n",
-            escape_property(&format!("{} {}", diagnostic.rule.code, diagnostic.rule.name)),
+            escape_property(&format!(
+                "{} {}",
+                diagnostic.rule.code, diagnostic.rule.name
+            )),
             escape_property(&file.name),
             start.line,
             start.column,

@@ -65,7 +65,12 @@ pub fn summary(report: &Report) -> String {
 
 /// 1 when any finding is an error, else 0 (2 is decided where the run could not go on).
 pub fn exit_code(report: &Report) -> u8 {
-    u8::from(report.diagnostics.iter().any(|d| d.severity == Severity::Error))
+    u8::from(
+        report
+            .diagnostics
+            .iter()
+            .any(|d| d.severity == Severity::Error),
+    )
 }
 
 pub use human::render_diagnostics_plain;

@@ -1,0 +1,282 @@
+//! The binary as users run it: exit codes, output formats, config errors and hostile inputs,
+//! each in a fresh temporary directory.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn p3plint(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_p3plint"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("P3PLINT_OUTPUT_FORMAT")
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for (name, contents) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(path, contents).expect("write");
+    }
+    dir
+}
+
+const CLEAN: &[u8] = b"fn h(r: R) { r.header(\"P3P\", \"CP=\\\"NOI CUR OUR NOR NAV\\\"\"); }\n";
+const BROKEN: &[u8] = b"fn h(r: R) { r.header(\"P3P\", \"CP=\\\"NOI CUR OUR NOR PHY\\\"\"); }\n";
+
+#[test]
+fn exit_codes_say_clean_findings_or_could_not_run() {
+    let clean = project(&[("src/a.rs", CLEAN)]);
+    let output = p3plint(clean.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    assert!(stdout(&output).contains("All checks passed (1 file checked)."));
+
+    let broken = project(&[("src/a.rs", BROKEN)]);
+    let output = p3plint(broken.path(), &["check", "src"]);
+    assert_eq!(output.status.code(), Some(1));
+    assert!(stdout(&output).contains("identified-data-contradiction"));
+
+    let output = p3plint(clean.path(), &["check", "no/such/dir"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("no/such/dir: no such file or directory"));
+
+    let output = p3plint(clean.path(), &["check", "--select", "unknown-tokn"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("did you mean `unknown-token`?"));
+}
+
+#[test]
+fn warnings_alone_exit_zero_and_ignore_turns_rules_off() {
+    let dir = project(&[(
+        "a.html",
+        b"<meta http-equiv=\"P3P\" content='CP=\"NOI CUR OUR NOR NAV TST\"'>",
+    )]);
+    let output = p3plint(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(stdout(&output).contains("test-policy"));
+    let output = p3plint(dir.path(), &["check", "--ignore", "CP103"]);
+    assert!(stdout(&output).contains("All checks passed"));
+}
+
+#[test]
+fn json_output_has_the_public_fields() {
+    let dir = project(&[("src/a.rs", BROKEN)]);
+    let output = p3plint(dir.path(), &["check", "--output-format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("valid JSON");
+    let first = &value[0];
+    for field in [
+        "code",
+        "name",
+        "severity",
+        "message",
+        "path",
+        "start",
+        "end",
+        "byte_range",
+        "related",
+        "fix",
+    ] {
+        assert!(first.get(field).is_some(), "missing {field} in {first}");
+    }
+    assert_eq!(first["name"], "identified-data-contradiction");
+    assert_eq!(first["path"], "./src/a.rs");
+    assert_eq!(first["start"]["line"], 1);
+    let start = first["byte_range"][0].as_u64().unwrap() as usize;
+    assert_eq!(&BROKEN[start..start + 3], b"NOI");
+    assert_eq!(
+        first["related"][0]["message"],
+        "Physical contact information is collected."
+    );
+}
+
+#[test]
+fn concise_sarif_and_github_formats() {
+    let dir = project(&[("src/a.rs", BROKEN)]);
+    let concise = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "concise"],
+    ));
+    assert!(
+        concise.starts_with("./src/a.rs:1:36: error[identified-data-contradiction] "),
+        "{concise}"
+    );
+    let sarif = p3plint(dir.path(), &["check", "--output-format", "sarif"]);
+    let value: serde_json::Value = serde_json::from_slice(&sarif.stdout).expect("valid SARIF JSON");
+    assert_eq!(value["version"], "2.1.0");
+    assert_eq!(value["runs"][0]["results"][0]["ruleId"], "CP101");
+    let github = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "github"],
+    ));
+    assert!(
+        github.starts_with(
+            "::error title=CP101 identified-data-contradiction,file=./src/a.rs,line=1,col=36"
+        ),
+        "{github}"
+    );
+}
+
+#[test]
+fn config_errors_point_into_lint_toml_and_exit_two() {
+    let dir = project(&[
+        (
+            "lint.toml",
+            b"[paths]\nexlude = [\"x\"]\n[rules]\nsufix-not-allowed = \"off\"\n",
+        ),
+        ("src/a.rs", CLEAN),
+    ]);
+    let output = p3plint(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    let err = stderr(&output);
+    assert!(err.contains("unknown key `exlude` in [paths]"), "{err}");
+    assert!(err.contains("did you mean `exclude`?"), "{err}");
+    assert!(err.contains("unknown rule `sufix-not-allowed`"), "{err}");
+    assert!(err.contains("lint.toml:2:1"), "{err}");
+}
+
+#[test]
+fn nearest_lint_toml_wins_and_config_flag_overrides() {
+    let dir = project(&[
+        (
+            "lint.toml",
+            b"[rules]\nidentified-data-contradiction = \"off\"\n",
+        ),
+        ("sub/src/a.rs", BROKEN),
+    ]);
+    let sub = dir.path().join("sub");
+    let output = p3plint(&sub, &["check"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    std::fs::write(sub.join("strict.toml"), "").expect("write");
+    let output = p3plint(&sub, &["check", "--config", "strict.toml"]);
+    assert_eq!(output.status.code(), Some(1));
+}
+
+#[test]
+fn hostile_inputs_get_a_diagnostic_never_a_panic() {
+    let mut big = b"fn f() { let cp = \"CP=\\\"NOI\\\"\"; }\n".to_vec();
+    big.resize(11 * 1024 * 1024, b' ');
+    let dir = project(&[
+        (
+            "latin1.html",
+            b"<meta content='CP=\"NOI CUR OUR NOR NAV\"'> \xe9t\xe9",
+        ),
+        ("empty.rs", b""),
+        ("big.rs", &big),
+        (
+            "crlf.conf",
+            b"Header set P3P \"CP=\\\"NOI CUR OUR NOR PHYa\\\"\"\r\n",
+        ),
+        (
+            "bom.rs",
+            b"\xef\xbb\xbfconst P3P: &str = \"CP=\\\"NOI CUR OUR NOR NAV TST\\\"\";\n",
+        ),
+        ("broken.rs", b"fn main( { let x = \"CP=\\\"HONK\\\"\"; }\n"),
+    ]);
+    #[cfg(unix)]
+    std::os::unix::fs::symlink(".", dir.path().join("loop")).expect("symlink");
+    let output = p3plint(dir.path(), &["check", "--output-format", "concise"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
+    assert!(
+        out.contains("latin1.html:1:1: warning[non-utf8-input]"),
+        "{out}"
+    );
+    assert!(out.contains("big.rs:1:1: warning[file-too-large]"), "{out}");
+    assert!(
+        out.contains("crlf.conf:1:38: error[suffix-not-allowed]"),
+        "{out}"
+    );
+    assert!(out.contains("bom.rs:1:46: warning[test-policy]"), "{out}");
+    assert!(
+        out.contains("broken.rs:1:8: warning[unparsable-rust]"),
+        "{out}"
+    );
+    assert!(
+        out.contains("broken.rs:1:26: error[not-a-compact-policy]"),
+        "{out}"
+    );
+    #[cfg(unix)]
+    assert!(out.contains("symbolic link loop"), "{out}");
+}
+
+#[test]
+fn output_is_identical_for_any_thread_count() {
+    let files: Vec<(String, &[u8])> = (0..40)
+        .map(|i| {
+            (
+                format!("src/m{i:02}.rs"),
+                if i % 3 == 0 { BROKEN } else { CLEAN },
+            )
+        })
+        .collect();
+    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    let dir = project(&refs);
+    let run = |threads: &str| {
+        let output = Command::new(env!("CARGO_BIN_EXE_p3plint"))
+            .args(["check", "--output-format", "json"])
+            .current_dir(dir.path())
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .expect("runs");
+        output.stdout
+    };
+    let one = run("1");
+    assert!(!one.is_empty());
+    assert_eq!(one, run("4"));
+}
+
+#[test]
+fn explain_prints_the_field_meaning_table() {
+    let dir = project(&[]);
+    let output = p3plint(
+        dir.path(),
+        &[
+            "explain",
+            "CP=\"NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA\"",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(0));
+    let out = stdout(&output);
+    assert!(out.contains("CP=    header"), "{out}");
+    assert!(
+        out.contains("DELa   recipient  always   The data is given to delivery services."),
+        "{out}"
+    );
+    assert!(out.contains("[identified-data-contradiction]"), "{out}");
+    let output = p3plint(
+        dir.path(),
+        &["explain", "--output-format", "json", "NOI PVD"],
+    );
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(value["tokens"][2]["kind"], "unknown");
+}
+
+#[test]
+fn rule_shows_docs_by_code_or_name() {
+    let dir = project(&[]);
+    let by_code = stdout(&p3plint(dir.path(), &["rule", "CP101"]));
+    let by_name = stdout(&p3plint(
+        dir.path(),
+        &["rule", "identified-data-contradiction"],
+    ));
+    assert_eq!(by_code, by_name);
+    assert!(by_code.starts_with("# identified-data-contradiction (CP101)"));
+    assert!(by_code.contains("## Decisions"));
+    let all = p3plint(dir.path(), &["rule", "--all", "--output-format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&all.stdout).expect("JSON");
+    assert!(value.as_array().is_some_and(|rules| rules.len() >= 16));
+    assert_eq!(
+        p3plint(dir.path(), &["rule", "nope"]).status.code(),
+        Some(2)
+    );
+}

@@ -1,0 +1,168 @@
+//! Every fixture under `fixtures/` is linted and its rendered output compared with the golden
+//! `expected.txt` beside it. A missing or different golden file fails; set P3PLINT_BLESS=1 to
+//! write them, then review the diff.
+//!
+//! Layout: `fixtures/<CODE>-<name>/{fail,pass}-<what-it-shows>/`, run with only that rule
+//! enabled, and `fixtures/seed/`, run with the default rules as an end-to-end check. A fixture may
+//! carry its own `lint.toml`.
+
+use p3plint::check::RuleSettings;
+use p3plint::config::Config;
+use p3plint::report;
+use p3plint::rules::{Rule, registry};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+const GOLDEN: &str = "expected.txt";
+
+/// Rules that cannot have a committed fixture, and why.
+const NO_FIXTURE: &[(&str, &str)] = &[(
+    "unreadable-input",
+    "an unreadable file or a symlink loop cannot be committed; tests/it/cli.rs creates them",
+)];
+
+fn fixture_root() -> PathBuf {
+    PathBuf::from("fixtures")
+}
+
+/// Lints one fixture directory and renders what a user would see.
+fn render(dir: &Path, rule: Option<&Rule>) -> String {
+    let config_path = dir.join("lint.toml");
+    let config = if config_path.exists() {
+        Config::load(&config_path, Path::new("."))
+    } else {
+        Ok(Config::defaults(dir.to_path_buf()))
+    };
+    let mut config = match config {
+        Ok(config) => config,
+        Err(error) => return report::render_diagnostics_plain(&error.db, &error.diagnostics),
+    };
+    if let Some(rule) = rule {
+        let mut settings = RuleSettings::default();
+        settings.select(&[rule]);
+        config.rules = settings;
+    }
+    let report = p3plint::lint(&[dir.to_path_buf()], &config).expect("fixture exists");
+    report::render_diagnostics_plain(&report.db, &report.diagnostics)
+}
+
+fn compare(dir: &Path, actual: &str) -> Result<(), String> {
+    let golden = dir.join(GOLDEN);
+    if std::env::var_os("P3PLINT_BLESS").is_some() {
+        fs::write(&golden, actual).map_err(|e| e.to_string())?;
+        return Ok(());
+    }
+    let expected = fs::read_to_string(&golden).map_err(|_| {
+        format!(
+            "{}: missing golden file (run with P3PLINT_BLESS=1)",
+            golden.display()
+        )
+    })?;
+    if expected != actual {
+        return Err(format!(
+            "{}: output differs from {GOLDEN}\n--- expected\n{expected}\n--- actual\n{actual}",
+            dir.display()
+        ));
+    }
+    Ok(())
+}
+
+fn subdirs(dir: &Path) -> Vec<PathBuf> {
+    let mut dirs: Vec<PathBuf> = fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(|e| e.ok())
+                .map(|e| e.path())
+                .filter(|p| p.is_dir())
+                .collect()
+        })
+        .unwrap_or_default();
+    dirs.sort();
+    dirs
+}
+
+#[test]
+fn rule_fixtures_match_their_golden_output() {
+    let mut failures = Vec::new();
+    for rule in registry().rules() {
+        let dir = fixture_root().join(format!("{}-{}", rule.code, rule.name));
+        let cases = subdirs(&dir);
+        let exempt = NO_FIXTURE.iter().any(|(name, _)| *name == rule.name);
+        let has = |prefix: &str| {
+            cases.iter().any(|case| {
+                case.file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with(prefix))
+            })
+        };
+        let complete = has("fail-") && has("pass-");
+        if !exempt && !complete {
+            failures.push(format!(
+                "{}: needs fail-* and pass-* fixtures",
+                dir.display()
+            ));
+        }
+        for case in cases {
+            let actual = render(&case, Some(rule));
+            let name = case
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+                .into_owned();
+            if name.starts_with("pass-") && !actual.is_empty() {
+                failures.push(format!(
+                    "{}: a pass fixture reported:\n{actual}",
+                    case.display()
+                ));
+            }
+            if name.starts_with("fail-") && !actual.contains(&format!("/{}]", rule.name)) {
+                failures.push(format!(
+                    "{}: the rule did not fire:\n{actual}",
+                    case.display()
+                ));
+            }
+            if let Err(err) = compare(&case, &actual) {
+                failures.push(err);
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+#[test]
+fn every_fixture_directory_names_a_rule() {
+    for dir in subdirs(&fixture_root()) {
+        let name = dir
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        if name == "seed" {
+            continue;
+        }
+        let known = registry()
+            .rules()
+            .iter()
+            .any(|rule| name == format!("{}-{}", rule.code, rule.name));
+        assert!(
+            known,
+            "fixtures/{name} does not match any rules/<CODE>-<name>.toml"
+        );
+    }
+}
+
+#[test]
+fn seed_fixture_reports_the_seeds_contradictions() {
+    let dir = fixture_root().join("seed");
+    let actual = render(&dir, None);
+    compare(&dir, &actual).unwrap();
+    for expected in [
+        "identified-data-contradiction",
+        "conflicting-retention",
+        "suffix-not-allowed",
+    ] {
+        assert!(
+            actual.contains(expected),
+            "seed: {expected} missing\n{actual}"
+        );
+    }
+}

@@ -1,0 +1,7 @@
+//! The one integration-test binary: fixtures with golden output, meta-tests over the rule
+//! registry, the command line, and tidiness checks over the source tree.
+
+mod cli;
+mod fixtures;
+mod rules;
+mod tidy;
