@@ -20,13 +20,6 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
 /// Files above this size are skipped unread.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
-/// Which browser context the IE6 rule evaluates cookies in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Ie6Context {
-    FirstParty,
-    ThirdParty,
-}
-
 /// The settings of one run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -38,7 +31,6 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub max_file_size: u64,
     pub rules: RuleSettings,
-    pub ie6_context: Ie6Context,
 }
 
 /// lint.toml could not be used. The database holds the file the diagnostics point into.
@@ -58,7 +50,6 @@ impl Config {
             exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
-            ie6_context: Ie6Context::FirstParty,
         }
     }
 
@@ -313,10 +304,10 @@ impl Validator {
             match key.get_ref().as_ref() {
                 "context" => match value.get_ref() {
                     DeValue::String(text) if text == "first-party" => {
-                        config.ie6_context = Ie6Context::FirstParty;
+                        config.rules.ie6_context = crate::ie6::Context::FirstParty;
                     }
                     DeValue::String(text) if text == "third-party" => {
-                        config.ie6_context = Ie6Context::ThirdParty;
+                        config.rules.ie6_context = crate::ie6::Context::ThirdParty;
                     }
                     _ => {
                         self.error(value.span(), "invalid `ie6.context`").help =
@@ -356,7 +347,7 @@ mod tests {
                     [rules]\nCP101 = \"warning\"\nduplicate-token = \"off\"\n[ie6]\ncontext = \"third-party\"\n";
         let config = Config::parse("lint.toml", text, PathBuf::from("."), None).unwrap();
         assert_eq!(config.max_file_size, 1000);
-        assert_eq!(config.ie6_context, Ie6Context::ThirdParty);
+        assert_eq!(config.rules.ie6_context, crate::ie6::Context::ThirdParty);
         assert!(!config.rules.is_enabled(registry().get("CP003").unwrap()));
     }
 

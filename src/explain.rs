@@ -2,10 +2,7 @@
 //! seed policy's Field/Meaning table, with every finding of the checks attached to its token.
 
 use crate::Report;
-use crate::check::RuleSettings;
-use crate::extract::{Context, MappedText};
 use crate::parse::{CompactPolicy, TokenClass};
-use crate::source::{SourceDb, SourceFile};
 use crate::suggest;
 
 /// The meaning of the `CP=` field itself, as the seed's table words it.
@@ -34,16 +31,8 @@ pub struct Explanation {
 
 /// Explains a header value, a `CP="..."` directive or a bare token list.
 pub fn explain(input: &str) -> Explanation {
-    let mut db = SourceDb::default();
-    let file = db.add(SourceFile::new("<policy>", input));
-    let text = MappedText::verbatim(input, 0..input.len());
-    let rules = RuleSettings::default();
-    let (policy, mut diagnostics) = crate::parse::header::parse(file, &text, Context::Tokens);
-    if let Some(policy) = &policy {
-        diagnostics.extend(crate::check::compact::check(file, policy, &rules));
-    }
-    let mut diagnostics = rules.resolve(diagnostics);
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let (report, policy) = crate::parse_argument(input);
+    let diagnostics = &report.diagnostics;
     let mut rows = vec![Row {
         field: "CP=".into(),
         kind: "header".into(),
@@ -89,11 +78,7 @@ pub fn explain(input: &str) -> Explanation {
     }
     Explanation {
         rows,
-        report: Report {
-            db,
-            diagnostics,
-            files_checked: 1,
-        },
+        report,
         policy,
     }
 }

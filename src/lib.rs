@@ -16,6 +16,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod explain;
 pub mod extract;
+pub mod ie6;
 pub mod parse;
 pub mod report;
 pub mod rules;
@@ -78,6 +79,27 @@ pub fn lint_source(name: &str, text: &str, kind: FileKind, rules: &RuleSettings)
         diagnostics,
         files_checked: 1,
     }
+}
+
+/// A policy given on the command line (a header value, `CP="..."` or bare tokens), parsed and
+/// checked with the default rules. `None` when it holds no compact policy.
+pub fn parse_argument(input: &str) -> (Report, Option<parse::CompactPolicy>) {
+    let mut db = SourceDb::default();
+    let file = db.add(SourceFile::new("<policy>", input));
+    let text = extract::MappedText::verbatim(input, 0..input.len());
+    let rules = RuleSettings::default();
+    let (policy, mut diagnostics) = parse::header::parse(file, &text, extract::Context::Tokens);
+    if let Some(policy) = &policy {
+        diagnostics.extend(check::compact::check(file, policy, &rules));
+    }
+    let mut diagnostics = rules.resolve(diagnostics);
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let report = Report {
+        db,
+        diagnostics,
+        files_checked: 1,
+    };
+    (report, policy)
 }
 
 /// Reads, prefilters, decodes and checks one input. Returns the text (when it was decoded).

@@ -37,6 +37,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         output_format: TextFormat,
     },
+    /// Evaluate a compact policy as Internet Explorer 6 did: verdict, the 16-cell table, the fix.
+    Ie6 {
+        /// A header value, `CP="..."`, or bare tokens; a value without `CP=` means no policy.
+        policy: String,
+        #[arg(long, value_enum, default_value_t = TextFormat::Text)]
+        output_format: TextFormat,
+    },
     /// Show a rule's documentation.
     Rule {
         /// A rule code or name.
@@ -119,6 +126,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             all,
             output_format,
         } => show_rules(rule.as_deref(), all, output_format),
+        Command::Ie6 {
+            policy,
+            output_format,
+        } => ie6_table(&policy, output_format),
     }
 }
 
@@ -233,6 +244,21 @@ fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
             ));
         }
     }
+    Ok(0)
+}
+
+fn ie6_table(policy: &str, format: TextFormat) -> Result<u8, Failure> {
+    let (_, parsed) = p3plint::parse_argument(policy);
+    let evaluation = p3plint::ie6::evaluate(parsed.as_ref());
+    let out = match format {
+        TextFormat::Text => p3plint::ie6::render_text(parsed.as_ref(), &evaluation),
+        TextFormat::Json => format!(
+            "{}\n",
+            serde_json::to_string_pretty(&p3plint::ie6::render_json(&evaluation))
+                .unwrap_or_default()
+        ),
+    };
+    print(&out);
     Ok(0)
 }
 

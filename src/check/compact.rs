@@ -27,6 +27,7 @@ pub fn check(file: FileId, policy: &CompactPolicy, settings: &RuleSettings) -> V
             (Kind::AtMostOne(params), _) => at_most_one(rule, params, file, policy),
             (Kind::Contradiction(params), _) => contradictions(rule, params, file, policy),
             (Kind::TokenPresent(params), _) => tokens_present(rule, params, file, policy),
+            (Kind::Ie6, _) => ie6_restricted(rule, file, policy, settings.ie6_context),
             _ => continue,
         };
         diagnostics.extend(found);
@@ -379,4 +380,63 @@ fn tokens_present(
             }
         })
         .collect()
+}
+
+/// The level IE6 shipped with; the rule fires on what happens there.
+const IE6_DEFAULT_LEVEL: &str = "medium";
+
+fn ie6_restricted(
+    rule: &Rule,
+    file: FileId,
+    policy: &CompactPolicy,
+    context: crate::ie6::Context,
+) -> Vec<Diagnostic> {
+    use crate::ie6::{Action, Cookie, evaluate, table_lines};
+    let evaluation = evaluate(Some(policy));
+    let Some(cell) = evaluation.cell(Cookie::Persistent, context, IE6_DEFAULT_LEVEL) else {
+        return Vec::new();
+    };
+    if cell.action == Action::Accept {
+        return Vec::new();
+    }
+    let verb = match cell.action {
+        Action::Downgrade => "downgrade to session cookies",
+        Action::Leash => "leash",
+        _ => "block",
+    };
+    let mut diagnostic = Diagnostic::new(
+        &rule.name,
+        file,
+        policy.span.clone(),
+        format!(
+            "Internet Explorer 6 would {verb} the {} cookies this policy covers at its default \
+             Medium level",
+            context.as_str()
+        ),
+    )
+    .with_label(cell.reason.clone());
+    for token in &evaluation.pii {
+        let meaning = token.entry().map_or("", |entry| entry.meaning.as_str());
+        diagnostic = diagnostic.with_related(file, token.span.clone(), format!("PII: {meaning}"));
+    }
+    for token in &evaluation.offending {
+        let label = if token.suffix() == Some('o') {
+            "unsatisfactory use, opt-out only"
+        } else {
+            "unsatisfactory use, no consent"
+        };
+        diagnostic = diagnostic.with_related(file, token.span.clone(), label);
+    }
+    let table: Vec<String> = table_lines(&evaluation)
+        .into_iter()
+        .filter(|line| line.starts_with(context.as_str()))
+        .collect();
+    vec![
+        diagnostic
+            .with_note(format!("IE6 at each level:\n{}", table.join("\n")))
+            .with_help(
+                "offer opt-out (`o`) for the unsatisfactory uses to pass at Medium; opt-in (`i`) \
+                 passes at every level (`p3plint ie6` shows the whole table)",
+            ),
+    ]
 }

@@ -29,6 +29,8 @@ pub enum Kind {
     FreeText,
     Contradiction(ContradictionParams),
     TokenPresent(TokenPresentParams),
+    /// Internet Explorer 6's cookie evaluation (`ie6.rs`).
+    Ie6,
 }
 
 #[derive(Debug, Deserialize)]
@@ -119,18 +121,32 @@ impl Kind {
             "free-text" => no_params(&params, Kind::FreeText),
             "contradiction" => parse(params).map(Kind::Contradiction),
             "token-present" => parse(params).map(Kind::TokenPresent),
+            "ie6" => no_params(&params, Kind::Ie6),
             other => Err(format!("unknown check kind `{other}`")),
         }
     }
 }
 
 /// Which rules run and at what severity: rule defaults overridden by lint.toml and the CLI.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RuleSettings {
     /// Explicit choices by rule code: `None` turns the rule off.
     overrides: HashMap<String, Option<Severity>>,
     /// When set, only these rule codes run (`--select`).
     selected: Option<Vec<String>>,
+    /// The browser context `ie6-cookies-restricted` evaluates (lint.toml `[ie6] context`).
+    pub ie6_context: crate::ie6::Context,
+}
+
+impl Default for RuleSettings {
+    /// Every rule at its default, IE evaluated in a first-party context.
+    fn default() -> RuleSettings {
+        RuleSettings {
+            overrides: HashMap::new(),
+            selected: None,
+            ie6_context: crate::ie6::Context::FirstParty,
+        }
+    }
 }
 
 impl RuleSettings {

@@ -280,3 +280,46 @@ fn rule_shows_docs_by_code_or_name() {
         Some(2)
     );
 }
+
+#[test]
+fn ie6_prints_the_table_and_json() {
+    let dir = project(&[]);
+    let seed =
+        "CP=\"NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA\"";
+    let text = stdout(&p3plint(dir.path(), &["ie6", seed]));
+    assert!(text.starts_with("Unsatisfactory policy:"), "{text}");
+    assert!(text.contains(
+        " • Medium High: No opt-out is provided, so the cookie will be blocked. [block]"
+    ));
+    assert!(
+        text.contains("With opt-in (CONi) it would be accepted at every level."),
+        "{text}"
+    );
+    let json = p3plint(dir.path(), &["ie6", "--output-format", "json", seed]);
+    let value: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    assert_eq!(value["verdict"], "unsatisfactory");
+    assert_eq!(value["cells"].as_array().map(Vec::len), Some(16));
+    let satisfactory = stdout(&p3plint(dir.path(), &["ie6", "CAO PSA OUR"]));
+    assert!(
+        satisfactory.starts_with("Satisfactory policy:"),
+        "{satisfactory}"
+    );
+}
+
+#[test]
+fn ie6_rule_is_off_until_lint_toml_turns_it_on() {
+    let code = b"fn h(r: R) { r.header(\"P3P\", \"CP=\\\"ALL CUR CONa OUR IND PHY\\\"\"); }\n";
+    let dir = project(&[("src/a.rs", code)]);
+    let quiet = stdout(&p3plint(dir.path(), &["check"]));
+    assert!(!quiet.contains("ie6-cookies-restricted"), "{quiet}");
+    std::fs::write(
+        dir.path().join("lint.toml"),
+        "[rules]\nie6-cookies-restricted = \"warning\"\n",
+    )
+    .expect("write");
+    let loud = stdout(&p3plint(dir.path(), &["check"]));
+    assert!(
+        loud.contains("warning[IE301/ie6-cookies-restricted]"),
+        "{loud}"
+    );
+}

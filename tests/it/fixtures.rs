@@ -6,7 +6,6 @@
 //! enabled, and `fixtures/seed/`, run with the default rules as an end-to-end check. A fixture may
 //! carry its own `lint.toml`.
 
-use p3plint::check::RuleSettings;
 use p3plint::config::Config;
 use p3plint::report;
 use p3plint::rules::{Rule, registry};
@@ -38,9 +37,7 @@ fn render(dir: &Path, rule: Option<&Rule>) -> String {
         Err(error) => return report::render_diagnostics_plain(&error.db, &error.diagnostics),
     };
     if let Some(rule) = rule {
-        let mut settings = RuleSettings::default();
-        settings.select(&[rule]);
-        config.rules = settings;
+        config.rules.select(&[rule]);
     }
     let report = p3plint::lint(&[dir.to_path_buf()], &config).expect("fixture exists");
     report::render_diagnostics_plain(&report.db, &report.diagnostics)

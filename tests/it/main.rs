@@ -3,5 +3,6 @@
 
 mod cli;
 mod fixtures;
+mod ie6;
 mod rules;
 mod tidy;

@@ -7,9 +7,12 @@ use p3plint::rules::{Registry, Rule, registry};
 use std::collections::HashSet;
 use std::path::Path;
 
-fn run_example(file: &str, text: &str) -> Vec<String> {
+/// Runs an example with the default rules plus `rule` (which may be off by default).
+fn run_example(rule: &Rule, file: &str, text: &str) -> Vec<String> {
     let kind = FileKind::for_path(Path::new(file)).unwrap_or(FileKind::Text);
-    p3plint::lint_source(file, text, kind, &RuleSettings::default())
+    let mut settings = RuleSettings::default();
+    settings.set(rule, Some(rule.severity));
+    p3plint::lint_source(file, text, kind, &settings)
         .diagnostics
         .iter()
         .map(|d| d.rule.name.clone())
@@ -72,7 +75,7 @@ fn failing_examples_are_reported_missing_is_an_error() {
     for rule in registry().rules().iter().filter(|r| has_text_examples(r)) {
         for example in &rule.docs.fail {
             let (file, text) = example.as_file();
-            let found = run_example(file, text);
+            let found = run_example(rule, file, text);
             assert!(
                 found.contains(&rule.name),
                 "{} ({}): failing example not reported (missing): {text}\nfound: {found:?}",
@@ -88,7 +91,7 @@ fn passing_examples_are_clean_noisy_is_an_error() {
     for rule in registry().rules() {
         for example in &rule.docs.pass {
             let (file, text) = example.as_file();
-            let found = run_example(file, text);
+            let found = run_example(rule, file, text);
             assert!(
                 found.is_empty(),
                 "{} ({}): passing example reported (noisy): {text}\nfound: {found:?}",
@@ -106,8 +109,8 @@ fn every_check_kind_is_used() {
         .iter()
         .map(|rule| std::mem::discriminant(&rule.kind))
         .collect();
-    // Kind has 11 variants; each must serve some rule, or it is dead code.
-    assert_eq!(kinds.len(), 11);
+    // Kind has 12 variants; each must serve some rule, or it is dead code.
+    assert_eq!(kinds.len(), 12);
 }
 
 #[test]
