@@ -31,6 +31,10 @@ pub struct Config {
     pub exclude: Vec<String>,
     pub max_file_size: u64,
     pub rules: RuleSettings,
+    /// `[policy] file`: the declaration, resolved against `root`.
+    pub policy_file: Option<PathBuf>,
+    /// `[policy] map`: path glob (relative to `root`) -> policy name, for sites with several.
+    pub policy_map: Vec<(String, String)>,
 }
 
 /// lint.toml could not be used. The database holds the file the diagnostics point into.
@@ -50,6 +54,8 @@ impl Config {
             exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
+            policy_file: None,
+            policy_map: Vec::new(),
         }
     }
 
@@ -86,10 +92,12 @@ impl Config {
                 return Err(single_error(&name, format!("cannot read {name}: {err}")));
             }
         };
-        let absolute = std::path::absolute(cwd.join(path)).unwrap_or_else(|_| path.to_path_buf());
-        let root = absolute
-            .parent()
-            .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf);
+        // The root stays as relative as the path was given, so the files it names are shown
+        // the way the user wrote them.
+        let root = match path.parent() {
+            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+            _ => cwd.to_path_buf(),
+        };
         Config::parse(&name, &text, root, Some(path.to_path_buf()))
     }
 
@@ -188,7 +196,7 @@ impl Validator {
     }
 
     fn top_level(&mut self, table: &DeTable<'_>, config: &mut Config) {
-        const KNOWN: &[&str] = &["paths", "rules", "ie6"];
+        const KNOWN: &[&str] = &["paths", "rules", "ie6", "policy"];
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "paths" => {
@@ -204,6 +212,11 @@ impl Validator {
                 "ie6" => {
                     if let Some(table) = self.table("ie6", value) {
                         self.ie6(table, config);
+                    }
+                }
+                "policy" => {
+                    if let Some(table) = self.table("policy", value) {
+                        self.policy(table, config);
                     }
                 }
                 _ => self.unknown_key((key, value), "lint.toml", KNOWN),
@@ -294,6 +307,55 @@ impl Validator {
                             Some("use \"error\", \"warning\", \"info\" or \"off\"".into());
                     }
                 },
+            }
+        }
+    }
+
+    fn policy(&mut self, table: &DeTable<'_>, config: &mut Config) {
+        const KNOWN: &[&str] = &["file", "map"];
+        for (key, value) in table.iter() {
+            match key.get_ref().as_ref() {
+                "file" => match value.get_ref() {
+                    DeValue::String(path) => {
+                        let path = config.root.join(path.as_ref());
+                        if !path.is_file() {
+                            self.error(
+                                value.span(),
+                                format!("the policy file {} does not exist", path.display()),
+                            )
+                            .primary
+                            .message = "no such file".into();
+                        }
+                        config.policy_file = Some(path);
+                    }
+                    _ => {
+                        self.error(value.span(), "`policy.file` must be a path string");
+                    }
+                },
+                "map" => match value.get_ref() {
+                    DeValue::Table(map) => {
+                        for (glob, name) in map.iter() {
+                            if let Err(err) = globset::Glob::new(glob.get_ref()) {
+                                self.error(glob.span(), format!("invalid glob: {}", err.kind()));
+                            }
+                            match name.get_ref() {
+                                DeValue::String(name) => config
+                                    .policy_map
+                                    .push((glob.get_ref().to_string(), name.to_string())),
+                                _ => {
+                                    self.error(name.span(), "a policy name must be a string");
+                                }
+                            }
+                        }
+                    }
+                    _ => {
+                        self.error(
+                            value.span(),
+                            "`policy.map` must be a table of glob = \"policy name\"",
+                        );
+                    }
+                },
+                _ => self.unknown_key((key, value), "[policy]", KNOWN),
             }
         }
     }

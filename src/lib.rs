@@ -12,12 +12,16 @@
 
 pub mod check;
 pub mod config;
+pub mod declaration;
+pub mod derive;
+pub mod describe;
 pub mod diagnostic;
 pub mod discover;
 pub mod explain;
 pub mod extract;
 pub mod ie6;
 pub mod parse;
+pub mod policy_files;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -25,9 +29,10 @@ pub mod suggest;
 pub mod vocabulary;
 
 use crate::check::RuleSettings;
+use crate::check::declared::Declared;
 use crate::config::Config;
 use crate::diagnostic::Diagnostic;
-use crate::discover::{Input, InputStatus, MissingPath};
+use crate::discover::{Input, InputStatus};
 use crate::extract::FileKind;
 use crate::source::{FileId, SourceDb, SourceFile};
 use rayon::prelude::*;
@@ -41,13 +46,28 @@ pub struct Report {
     pub files_checked: usize,
 }
 
-/// Checks every file under `paths`.
-pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, MissingPath> {
-    let inputs = discover::discover(paths, config)?;
+/// Why a run could not complete.
+#[derive(Debug)]
+pub enum RunError {
+    /// A path named on the command line does not exist.
+    MissingPath(PathBuf),
+    /// The policy lint.toml names cannot be used at all; the report says why.
+    PolicyUnusable(Report),
+}
+
+/// Checks every file under `paths`, against the declaration when there is one.
+pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
+    let inputs = discover::discover(paths, config).map_err(|m| RunError::MissingPath(m.0))?;
+    let loaded = policy_files::find(config.policy_file.as_deref(), paths)
+        .map(|path| policy_files::load(&path, inputs.len()));
+    let declared = loaded
+        .as_ref()
+        .filter(|l| l.usable)
+        .map(|l| Declared::new(l, config));
     let outcomes: Vec<(Option<String>, Vec<Diagnostic>)> = inputs
         .par_iter()
         .enumerate()
-        .map(|(index, input)| lint_input(FileId(index), input, &config.rules))
+        .map(|(index, input)| lint_input(FileId(index), input, &config.rules, declared.as_ref()))
         .collect();
     let mut report = Report {
         files_checked: inputs.len(),
@@ -62,23 +82,43 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, MissingPath> {
             .add(SourceFile::new(name, text.unwrap_or_default()));
         report.diagnostics.extend(diagnostics);
     }
-    report
-        .diagnostics
-        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    if let Some(loaded) = loaded {
+        let mut found = loaded.diagnostics.clone();
+        found.extend(check::declared::check_declaration(&loaded.declaration));
+        report.diagnostics.extend(config.rules.resolve(found));
+        for file in loaded.files {
+            report.db.add(file);
+        }
+        if !loaded.usable && config.policy_file.is_some() {
+            sort(&mut report);
+            return Err(RunError::PolicyUnusable(report));
+        }
+    }
+    sort(&mut report);
     Ok(report)
+}
+
+/// Sorts by file name, offset, rule code and message: the same order for any thread count.
+fn sort(report: &mut Report) {
+    let db = &report.db;
+    report.diagnostics.sort_by(|a, b| {
+        let name = |d: &Diagnostic| db.get(d.primary.file).name.clone();
+        (name(a), a.sort_key()).cmp(&(name(b), b.sort_key()))
+    });
 }
 
 /// Checks one text that is not on disk (an editor buffer, a rule's example, a test).
 pub fn lint_source(name: &str, text: &str, kind: FileKind, rules: &RuleSettings) -> Report {
     let mut db = SourceDb::default();
     let file = db.add(SourceFile::new(name, text));
-    let mut diagnostics = check_text(file, text, kind, rules);
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    Report {
+    let diagnostics = check_text(file, text, kind, rules, None);
+    let mut report = Report {
         db,
         diagnostics,
         files_checked: 1,
-    }
+    };
+    sort(&mut report);
+    report
 }
 
 /// A policy given on the command line (a header value, `CP="..."` or bare tokens), parsed and
@@ -107,6 +147,7 @@ fn lint_input(
     file: FileId,
     input: &Input,
     rules: &RuleSettings,
+    declared: Option<&Declared>,
 ) -> (Option<String>, Vec<Diagnostic>) {
     let kind = match &input.status {
         InputStatus::Read(kind) => *kind,
@@ -133,7 +174,8 @@ fn lint_input(
     }
     match source::decode(bytes) {
         Ok(text) => {
-            let diagnostics = check_text(file, &text, kind, rules);
+            let declared = declared.map(|d| (d, input.path.as_path()));
+            let diagnostics = check_text(file, &text, kind, rules, declared);
             (Some(text), diagnostics)
         }
         Err(offset) => {
@@ -159,7 +201,13 @@ fn describe_syn_error(message: &str) -> &str {
 }
 
 /// Extract, parse and check one decoded file.
-fn check_text(file: FileId, text: &str, kind: FileKind, rules: &RuleSettings) -> Vec<Diagnostic> {
+fn check_text(
+    file: FileId,
+    text: &str,
+    kind: FileKind,
+    rules: &RuleSettings,
+    declared: Option<(&Declared, &std::path::Path)>,
+) -> Vec<Diagnostic> {
     let (emissions, parse_failure) = extract::extract(kind, text);
     let mut diagnostics = Vec::new();
     if let Some(failure) = parse_failure {
@@ -181,7 +229,11 @@ fn check_text(file: FileId, text: &str, kind: FileKind, rules: &RuleSettings) ->
         let (policy, found) = parse::header::parse(file, &emission.text, emission.context);
         diagnostics.extend(found);
         if let Some(policy) = policy {
-            diagnostics.extend(check::compact::check(file, &policy, rules));
+            let mut found = check::compact::check(file, &policy, rules);
+            if let Some((declared, path)) = declared {
+                declared.compare(file, &policy, text, path, &mut found);
+            }
+            diagnostics.extend(found);
         }
     }
     rules.resolve(diagnostics)

@@ -9,7 +9,7 @@ use p3plint::check::RuleSettings;
 use p3plint::config::{Config, ConfigError};
 use p3plint::report::{self, Format};
 use p3plint::rules::{Rule, registry};
-use p3plint::{explain, suggest};
+use p3plint::{RunError, explain, suggest};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -44,6 +44,13 @@ enum Command {
         #[arg(long, value_enum, default_value_t = TextFormat::Text)]
         output_format: TextFormat,
     },
+    /// Print the compact policy a declaration (P3P XML or TOML) implies.
+    Derive {
+        /// A policy file, a policy reference file (w3c/p3p.xml) or a TOML declaration.
+        policy_file: PathBuf,
+    },
+    /// Describe a declaration in plain words, with its compact policy and Field/Meaning table.
+    Describe { policy_file: PathBuf },
     /// Show a rule's documentation.
     Rule {
         /// A rule code or name.
@@ -95,6 +102,10 @@ enum Failure {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    // A panic is a bug: say so in one line; the exit code below tells scripts.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("p3plint: internal error: {info}");
+    }));
     match std::panic::catch_unwind(|| run(cli)) {
         Ok(Ok(code)) => ExitCode::from(code),
         Ok(Err(Failure::Message(message))) => {
@@ -130,6 +141,8 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             policy,
             output_format,
         } => ie6_table(&policy, output_format),
+        Command::Derive { policy_file } => declaration_command(&policy_file, false),
+        Command::Describe { policy_file } => declaration_command(&policy_file, true),
     }
 }
 
@@ -143,12 +156,21 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     } else {
         args.paths
     };
-    let report = p3plint::lint(&paths, &config).map_err(|missing| {
-        Failure::Message(format!(
-            "{}: no such file or directory",
-            missing.0.display()
-        ))
-    })?;
+    let report = match p3plint::lint(&paths, &config) {
+        Ok(report) => report,
+        Err(RunError::MissingPath(path)) => {
+            return Err(Failure::Message(format!(
+                "{}: no such file or directory",
+                path.display()
+            )));
+        }
+        Err(RunError::PolicyUnusable(report)) => {
+            eprint!("{}", report::render(&report, Format::Full, false));
+            return Err(Failure::Message(
+                "the policy lint.toml names cannot be used; nothing was checked".into(),
+            ));
+        }
+    };
     let color = match args.color {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
@@ -244,6 +266,50 @@ fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
             ));
         }
     }
+    Ok(0)
+}
+
+/// `derive` and `describe`: findings about the declaration go to stderr, the result to stdout.
+fn declaration_command(path: &std::path::Path, describe: bool) -> Result<u8, Failure> {
+    if !path.is_file() {
+        return Err(Failure::Message(format!(
+            "{}: no such file",
+            path.display()
+        )));
+    }
+    let loaded = p3plint::policy_files::load(path, 0);
+    let mut db = p3plint::source::SourceDb::default();
+    for file in &loaded.files {
+        db.add(file.clone());
+    }
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(p3plint::check::declared::check_declaration(
+        &loaded.declaration,
+    ));
+    let diagnostics = RuleSettings::default().resolve(diagnostics);
+    if !diagnostics.is_empty() {
+        eprint!("{}", report::render_diagnostics_plain(&db, &diagnostics));
+    }
+    if !loaded.usable {
+        return Err(Failure::Message(format!(
+            "{}: no policy could be read",
+            path.display()
+        )));
+    }
+    let policies = &loaded.declaration.policies;
+    let out = if describe {
+        p3plint::describe::describe(policies, &loaded.derived)
+    } else {
+        policies
+            .iter()
+            .zip(&loaded.derived)
+            .map(|(policy, derived)| match (&policy.name, policies.len()) {
+                (Some(name), 2..) => format!("{name}: CP=\"{}\"\n", derived.text()),
+                _ => format!("CP=\"{}\"\n", derived.text()),
+            })
+            .collect()
+    };
+    print(&out);
     Ok(0)
 }
 

@@ -44,20 +44,31 @@ pub struct Docs {
     pub decisions: Option<String>,
 }
 
-/// An example: a line of a text file (HTML, server config), or a whole file of a given name.
+/// An example: a line of a text file (HTML, server config), a whole file of a given name, or a
+/// small project (a declaration, lint.toml, code) as file name -> contents.
 #[derive(Debug, Deserialize)]
 #[serde(untagged)]
 pub enum Example {
     Line(String),
-    File { file: String, text: String },
+    File {
+        file: String,
+        text: String,
+    },
+    Files {
+        files: std::collections::BTreeMap<String, String>,
+    },
 }
 
 impl Example {
-    /// The file name and contents the example stands for.
-    pub fn as_file(&self) -> (&str, &str) {
+    /// The files the example stands for, as (name, contents).
+    pub fn files(&self) -> Vec<(&str, &str)> {
         match self {
-            Example::Line(text) => ("example.html", text),
-            Example::File { file, text } => (file, text),
+            Example::Line(text) => vec![("example.html", text)],
+            Example::File { file, text } => vec![(file, text)],
+            Example::Files { files } => files
+                .iter()
+                .map(|(name, text)| (name.as_str(), text.as_str()))
+                .collect(),
         }
     }
 }
@@ -179,10 +190,11 @@ Default severity: {}{}.
         }
         let mut section = format!("\n## {title}\n");
         for example in examples {
-            let (file, text) = example.as_file();
-            section.push_str(&format!("```\n{}\n```\n", text.trim_end()));
-            if file != "example.html" {
-                section.push_str(&format!("(in `{file}`)\n"));
+            for (file, text) in example.files() {
+                if file != "example.html" {
+                    section.push_str(&format!("`{file}`:\n"));
+                }
+                section.push_str(&format!("```\n{}\n```\n", text.trim_end()));
             }
         }
         section
@@ -197,8 +209,17 @@ Default severity: {}{}.
 
 /// A rule's metadata as JSON, for `p3plint rule --output-format json`.
 pub fn json(rule: &Rule) -> serde_json::Value {
-    let examples = |examples: &[Example]| -> Vec<String> {
-        examples.iter().map(|e| e.as_file().1.to_string()).collect()
+    let examples = |examples: &[Example]| -> Vec<serde_json::Value> {
+        examples
+            .iter()
+            .map(|e| {
+                serde_json::json!(
+                    e.files()
+                        .into_iter()
+                        .collect::<std::collections::BTreeMap<_, _>>()
+                )
+            })
+            .collect()
     };
     serde_json::json!({
         "code": rule.code,

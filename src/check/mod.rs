@@ -4,6 +4,7 @@
 //! Checks return plain `Diagnostic`s; they know nothing about output formats.
 
 pub mod compact;
+pub mod declared;
 
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::rules::{Rule, registry};
@@ -31,6 +32,10 @@ pub enum Kind {
     TokenPresent(TokenPresentParams),
     /// Internet Explorer 6's cookie evaluation (`ie6.rs`).
     Ie6,
+    /// An emitted compact policy against the declared one (`declared.rs`).
+    Declared,
+    /// Findings from reading and validating the declaration.
+    Declaration,
 }
 
 #[derive(Debug, Deserialize)]
@@ -122,6 +127,8 @@ impl Kind {
             "contradiction" => parse(params).map(Kind::Contradiction),
             "token-present" => parse(params).map(Kind::TokenPresent),
             "ie6" => no_params(&params, Kind::Ie6),
+            "declared" => no_params(&params, Kind::Declared),
+            "declaration" => no_params(&params, Kind::Declaration),
             other => Err(format!("unknown check kind `{other}`")),
         }
     }

@@ -24,10 +24,15 @@ fn fixture_root() -> PathBuf {
     PathBuf::from("fixtures")
 }
 
-/// Lints one fixture directory and renders what a user would see.
+/// Lints one fixture directory (with its lint.toml, if it has one) and renders what a user
+/// would see.
 fn render(dir: &Path, rule: Option<&Rule>) -> String {
+    render_with(dir, rule, true)
+}
+
+fn render_with(dir: &Path, rule: Option<&Rule>, use_lint_toml: bool) -> String {
     let config_path = dir.join("lint.toml");
-    let config = if config_path.exists() {
+    let config = if use_lint_toml && config_path.exists() {
         Config::load(&config_path, Path::new("."))
     } else {
         Ok(Config::defaults(dir.to_path_buf()))
@@ -39,12 +44,19 @@ fn render(dir: &Path, rule: Option<&Rule>) -> String {
     if let Some(rule) = rule {
         config.rules.select(&[rule]);
     }
-    let report = p3plint::lint(&[dir.to_path_buf()], &config).expect("fixture exists");
+    let report = match p3plint::lint(&[dir.to_path_buf()], &config) {
+        Ok(report) | Err(p3plint::RunError::PolicyUnusable(report)) => report,
+        Err(err) => panic!("{}: {err:?}", dir.display()),
+    };
     report::render_diagnostics_plain(&report.db, &report.diagnostics)
 }
 
 fn compare(dir: &Path, actual: &str) -> Result<(), String> {
-    let golden = dir.join(GOLDEN);
+    compare_golden(dir, GOLDEN, actual)
+}
+
+fn compare_golden(dir: &Path, name: &str, actual: &str) -> Result<(), String> {
+    let golden = dir.join(name);
     if std::env::var_os("P3PLINT_BLESS").is_some() {
         fs::write(&golden, actual).map_err(|e| e.to_string())?;
         return Ok(());
@@ -57,7 +69,7 @@ fn compare(dir: &Path, actual: &str) -> Result<(), String> {
     })?;
     if expected != actual {
         return Err(format!(
-            "{}: output differs from {GOLDEN}\n--- expected\n{expected}\n--- actual\n{actual}",
+            "{}: output differs from {name}\n--- expected\n{expected}\n--- actual\n{actual}",
             dir.display()
         ));
     }
@@ -149,8 +161,9 @@ fn every_fixture_directory_names_a_rule() {
 
 #[test]
 fn seed_fixture_reports_the_seeds_contradictions() {
+    // Without its declaration, as `p3plint check fixtures/seed` runs it.
     let dir = fixture_root().join("seed");
-    let actual = render(&dir, None);
+    let actual = render_with(&dir, None, false);
     compare(&dir, &actual).unwrap();
     for expected in [
         "identified-data-contradiction",
@@ -162,4 +175,42 @@ fn seed_fixture_reports_the_seeds_contradictions() {
             "seed: {expected} missing\n{actual}"
         );
     }
+}
+
+#[test]
+fn seed_declaration_explains_where_the_seed_is_inconsistent() {
+    // With fixtures/seed/lint.toml, which names the seed's declaration.
+    let dir = fixture_root().join("seed");
+    let actual = render_with(&dir, None, true);
+    compare_golden(&dir, "expected-declared.txt", &actual).unwrap();
+    // The declaration reproduces the seed's tokens, so nothing is undisclosed or undeclared, and
+    // BUS beside IND is legal (two statements declare them)...
+    for absent in [
+        "undisclosed-practice",
+        "undeclared-token",
+        "consent-mismatch",
+        "conflicting-retention",
+    ] {
+        assert!(
+            !actual.contains(absent),
+            "seed: unexpected {absent}\n{actual}"
+        );
+    }
+    // ...but the seed claims NOI beside contact data, in both files.
+    assert!(
+        actual.contains("nonident-access-with-identified-data"),
+        "{actual}"
+    );
+    assert!(actual.contains("identified-data-contradiction"), "{actual}");
+}
+
+#[test]
+fn seed_declaration_derives_the_seeds_compact_policy() {
+    let loaded = p3plint::policy_files::load(&fixture_root().join("seed/policy.toml"), 0);
+    assert_eq!(loaded.derived.len(), 1);
+    // The seed: NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA
+    assert_eq!(
+        loaded.derived[0].text(),
+        "NOI CUR ADM DEV TAI CON OUR DEL BUS IND PHY ONL UNI PUR COM NAV DEM STA"
+    );
 }

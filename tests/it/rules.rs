@@ -2,21 +2,58 @@
 //! documented, and its documented examples behave as documented.
 
 use p3plint::check::{Kind, RuleSettings};
+use p3plint::config::Config;
 use p3plint::extract::FileKind;
-use p3plint::rules::{Registry, Rule, registry};
+use p3plint::rules::{Example, Registry, Rule, registry};
 use std::collections::HashSet;
 use std::path::Path;
 
-/// Runs an example with the default rules plus `rule` (which may be off by default).
-fn run_example(rule: &Rule, file: &str, text: &str) -> Vec<String> {
-    let kind = FileKind::for_path(Path::new(file)).unwrap_or(FileKind::Text);
-    let mut settings = RuleSettings::default();
-    settings.set(rule, Some(rule.severity));
-    p3plint::lint_source(file, text, kind, &settings)
+/// Runs an example with the default rules plus `rule` (which may be off by default). One file
+/// is checked in memory; a project is written to a temporary directory and checked there.
+fn run_example(rule: &Rule, example: &Example) -> Vec<String> {
+    let files = example.files();
+    let report = match files.as_slice() {
+        [(file, text)] if !file.contains('/') && !file.ends_with(".toml") => {
+            let kind = FileKind::for_path(Path::new(file)).unwrap_or(FileKind::Text);
+            let mut settings = RuleSettings::default();
+            settings.set(rule, Some(rule.severity));
+            p3plint::lint_source(file, text, kind, &settings)
+        }
+        _ => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            for (name, text) in &files {
+                let path = dir.path().join(name);
+                std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+                std::fs::write(path, text).expect("write");
+            }
+            let lint_toml = dir.path().join("lint.toml");
+            let mut config = if lint_toml.exists() {
+                Config::load(&lint_toml, dir.path()).expect("example lint.toml is valid")
+            } else {
+                Config::defaults(dir.path().to_path_buf())
+            };
+            config.rules.set(rule, Some(rule.severity));
+            match p3plint::lint(&[dir.path().to_path_buf()], &config) {
+                Ok(report) => report,
+                Err(p3plint::RunError::PolicyUnusable(report)) => report,
+                Err(err) => panic!("{err:?}"),
+            }
+        }
+    };
+    report
         .diagnostics
         .iter()
         .map(|d| d.rule.name.clone())
         .collect()
+}
+
+fn describe(example: &Example) -> String {
+    example
+        .files()
+        .iter()
+        .map(|(name, text)| format!("{name}: {text}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Rules whose findings come from reading files or config, not from a compact policy: their
@@ -74,8 +111,8 @@ fn every_rule_is_documented() {
 fn failing_examples_are_reported_missing_is_an_error() {
     for rule in registry().rules().iter().filter(|r| has_text_examples(r)) {
         for example in &rule.docs.fail {
-            let (file, text) = example.as_file();
-            let found = run_example(rule, file, text);
+            let found = run_example(rule, example);
+            let text = describe(example);
             assert!(
                 found.contains(&rule.name),
                 "{} ({}): failing example not reported (missing): {text}\nfound: {found:?}",
@@ -90,8 +127,8 @@ fn failing_examples_are_reported_missing_is_an_error() {
 fn passing_examples_are_clean_noisy_is_an_error() {
     for rule in registry().rules() {
         for example in &rule.docs.pass {
-            let (file, text) = example.as_file();
-            let found = run_example(rule, file, text);
+            let found = run_example(rule, example);
+            let text = describe(example);
             assert!(
                 found.is_empty(),
                 "{} ({}): passing example reported (noisy): {text}\nfound: {found:?}",
@@ -109,8 +146,8 @@ fn every_check_kind_is_used() {
         .iter()
         .map(|rule| std::mem::discriminant(&rule.kind))
         .collect();
-    // Kind has 12 variants; each must serve some rule, or it is dead code.
-    assert_eq!(kinds.len(), 12);
+    // Kind has 14 variants; each must serve some rule, or it is dead code.
+    assert_eq!(kinds.len(), 14);
 }
 
 #[test]

@@ -1,0 +1,666 @@
+//! Check kinds that need a declaration: each emitted compact policy against the one its policy
+//! derives (labels in both files), and the declaration's own consistency.
+
+use crate::config::Config;
+use crate::declaration::{Declaration, Policy};
+use crate::derive::{Derived, DerivedToken};
+use crate::diagnostic::{Applicability, Diagnostic, Severity};
+use crate::parse::{CompactPolicy, Token};
+use crate::policy_files::Loaded;
+use crate::source::FileId;
+use crate::vocabulary::TokenKind;
+use std::path::{Path, PathBuf};
+
+/// Kinds whose tokens `undisclosed-practice` and `undeclared-token` compare.
+const PRACTICE_KINDS: [TokenKind; 5] = [
+    TokenKind::Purpose,
+    TokenKind::Recipient,
+    TokenKind::Category,
+    TokenKind::NonIdentifiable,
+    TokenKind::Test,
+];
+
+/// Identified data: categories that contradict `nonident` access.
+const IDENTIFIED: [&str; 4] = ["PHY", "ONL", "GOV", "FIN"];
+
+/// The marker that picks a policy for an emission, in a comment on its line or the line above.
+pub const MARKER: &str = "p3plint: policy=";
+
+/// The declaration in force for a run, shared read-only by every file's check.
+pub struct Declared<'a> {
+    loaded: &'a Loaded,
+    root: PathBuf,
+    map: Vec<(globset::GlobMatcher, String)>,
+}
+
+impl<'a> Declared<'a> {
+    pub fn new(loaded: &'a Loaded, config: &Config) -> Declared<'a> {
+        let map = config
+            .policy_map
+            .iter()
+            .filter_map(|(glob, name)| {
+                let matcher = globset::Glob::new(glob).ok()?.compile_matcher();
+                Some((matcher, name.clone()))
+            })
+            .collect();
+        Declared {
+            loaded,
+            root: std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone()),
+            map,
+        }
+    }
+
+    /// Adds the findings of comparing `emitted` (in `source`, the text of `path`) with the policy
+    /// it belongs to, and settles `conflicting-retention` among `found`.
+    pub fn compare(
+        &self,
+        file: FileId,
+        emitted: &CompactPolicy,
+        source: &str,
+        path: &Path,
+        found: &mut Vec<Diagnostic>,
+    ) {
+        if emitted.is_free_text() || emitted.has_placeholders() {
+            return;
+        }
+        let Some((index, note)) = self.choose(emitted, source, path) else {
+            return;
+        };
+        let policy = &self.loaded.declaration.policies[index];
+        let derived = &self.loaded.derived[index];
+        settle_conflicting_retention(found, derived, policy, source);
+        found.extend(compare(file, emitted, policy, derived, note.as_deref()));
+    }
+
+    /// Which policy an emission is compared with: a marker comment, then lint.toml's map, then
+    /// the closest derived policy (with a note saying so).
+    fn choose(
+        &self,
+        emitted: &CompactPolicy,
+        source: &str,
+        path: &Path,
+    ) -> Option<(usize, Option<String>)> {
+        let policies = &self.loaded.declaration.policies;
+        if policies.len() <= 1 {
+            return (!policies.is_empty()).then_some((0, None));
+        }
+        let by_name = |name: &str| {
+            policies
+                .iter()
+                .position(|p| p.name.as_deref() == Some(name))
+        };
+        if let Some(name) = marker(source, emitted.span.start)
+            && let Some(index) = by_name(&name)
+        {
+            return Some((index, None));
+        }
+        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let relative = absolute.strip_prefix(&self.root).unwrap_or(path);
+        if let Some((_, name)) = self.map.iter().find(|(glob, _)| glob.is_match(relative))
+            && let Some(index) = by_name(name)
+        {
+            return Some((index, None));
+        }
+        let (index, _) = self
+            .loaded
+            .derived
+            .iter()
+            .enumerate()
+            .min_by_key(|(_, derived)| distance(emitted, derived))?;
+        let name = policies[index].label();
+        Some((
+            index,
+            Some(format!(
+                "compared with {name}, the closest of {} declared policies; say which with a \
+                 `{MARKER}NAME` comment or `[policy] map` in lint.toml",
+                policies.len()
+            )),
+        ))
+    }
+}
+
+/// The policy named by a marker on the line of `offset` or the line above.
+fn marker(source: &str, offset: usize) -> Option<String> {
+    let line_start = source[..offset.min(source.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let previous_start = source[..line_start.saturating_sub(1)]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    let line_end = source[offset.min(source.len())..]
+        .find('\n')
+        .map_or(source.len(), |i| offset + i);
+    let window = &source[previous_start..line_end];
+    let at = window.find(MARKER)? + MARKER.len();
+    let name: String = window[at..]
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+        .collect();
+    (!name.is_empty()).then_some(name)
+}
+
+/// Compares one emitted policy with the declared one. `note` says how the policy was chosen.
+pub fn compare(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+    derived: &Derived,
+    note: Option<&str>,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let emitted_base = |base: &str| emitted.tokens.iter().find(|t| t.base() == Some(base));
+    let declared_here = |diagnostic: Diagnostic, token: &DerivedToken| -> Diagnostic {
+        token.sources.iter().fold(diagnostic, |d, source| {
+            let mut label = format!("declared here: {}", token.entry.meaning);
+            if let Some(statement) = &source.statement {
+                label = format!("declared in {statement}");
+            }
+            d.with_related(source.file, source.span.clone(), label)
+        })
+    };
+    let insert_at = emitted.span.end;
+    // Declared, missing from the CP.
+    for token in derived
+        .tokens
+        .iter()
+        .filter(|t| PRACTICE_KINDS.contains(&t.entry.kind))
+    {
+        if emitted_base(&token.entry.name).is_none() {
+            let diagnostic = Diagnostic::new(
+                "undisclosed-practice",
+                file,
+                emitted.span.clone(),
+                format!(
+                    "`{}` is declared by {}, but the compact policy does not disclose it",
+                    token.text(),
+                    policy.label()
+                ),
+            )
+            .with_label(format!("no `{}`", token.entry.name))
+            .with_note(token.entry.meaning.clone())
+            .with_edit(
+                format!("add `{}`", token.text()),
+                Applicability::Unsafe,
+                insert_at..insert_at,
+                format!(" {}", token.text()),
+            );
+            out.push(declared_here(diagnostic, token));
+        }
+    }
+    // Emitted, not declared.
+    for token in emitted
+        .tokens
+        .iter()
+        .filter(|t| t.kind().is_some_and(|k| PRACTICE_KINDS.contains(&k)))
+    {
+        let base = token.base().unwrap_or_default();
+        if derived.get(base).is_none() && !is_duplicate(emitted, token) {
+            out.push(
+                Diagnostic::new(
+                    "undeclared-token",
+                    file,
+                    token.span.clone(),
+                    format!("`{}` is not declared by {}", token.text, policy.label()),
+                )
+                .with_label("not declared")
+                .with_related(policy.file, policy.span.clone(), "the declaration")
+                .with_note(token.entry().map(|e| e.meaning.clone()).unwrap_or_default()),
+            );
+        }
+    }
+    // Consents.
+    for token in &emitted.tokens {
+        let (Some(base), Some(consent)) = (token.base(), token.consent()) else {
+            continue;
+        };
+        let Some(declared) = derived.get(base) else {
+            continue;
+        };
+        let Some(declared_consent) = declared.consent else {
+            continue;
+        };
+        if !declared.entry.suffix || consent == declared_consent || is_duplicate(emitted, token) {
+            continue;
+        }
+        // Consent order: always < opt-out < opt-in (more protective is greater).
+        let understates = consent > declared_consent;
+        let message = if understates {
+            format!(
+                "`{}` promises {}, but {} declares {} `{}` {}",
+                token.text,
+                consent.as_str(),
+                policy.label(),
+                base,
+                declared_consent.as_str(),
+                "(the compact policy looks more protective than the policy)"
+            )
+        } else {
+            format!(
+                "`{}` says {}, but {} declares `{}` {} (the compact policy discloses more than needed)",
+                token.text,
+                consent.as_str(),
+                policy.label(),
+                base,
+                declared_consent.as_str()
+            )
+        };
+        let mut diagnostic = Diagnostic::new("consent-mismatch", file, token.span.clone(), message)
+            .with_label(format!("{} here", consent.as_str()))
+            .with_edit(
+                format!("write `{}`", declared.text()),
+                Applicability::Unsafe,
+                token.span.clone(),
+                declared.text(),
+            );
+        if !understates {
+            diagnostic = diagnostic.with_severity(Severity::Warning);
+        }
+        for source in &declared.sources {
+            let label = match source.consent {
+                Some(consent) => format!("{} here", consent.as_str()),
+                None => "declared here".into(),
+            };
+            diagnostic = diagnostic.with_related(source.file, source.span.clone(), label);
+        }
+        out.push(diagnostic);
+    }
+    out.extend(access(file, emitted, policy, derived));
+    out.extend(retention(file, emitted, policy, derived));
+    out.extend(disputes(file, emitted, policy, derived));
+    if let Some(note) = note {
+        for diagnostic in &mut out {
+            diagnostic.notes.push(note.to_string());
+        }
+    }
+    out
+}
+
+/// True for the second and later copies of a token; `duplicate-token` reports those.
+fn is_duplicate(emitted: &CompactPolicy, token: &Token) -> bool {
+    emitted
+        .tokens
+        .iter()
+        .take_while(|t| !std::ptr::eq(*t, token))
+        .any(|t| t.base() == token.base())
+}
+
+fn access(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+    derived: &Derived,
+) -> Vec<Diagnostic> {
+    let Some(declared) = derived.of_kind(TokenKind::Access).next() else {
+        return Vec::new();
+    };
+    let tokens: Vec<&Token> = emitted
+        .tokens
+        .iter()
+        .filter(|t| t.kind() == Some(TokenKind::Access))
+        .collect();
+    let sources = |d: Diagnostic| {
+        declared.sources.iter().fold(d, |d, s| {
+            d.with_related(
+                s.file,
+                s.span.clone(),
+                format!("{} declares `{}`", policy.label(), declared.entry.name),
+            )
+        })
+    };
+    if tokens.is_empty() {
+        let diagnostic = Diagnostic::new(
+            "access-mismatch",
+            file,
+            emitted.span.clone(),
+            format!(
+                "the compact policy has no access token; {} declares `{}`",
+                policy.label(),
+                declared.entry.name
+            ),
+        )
+        .with_label(format!("no `{}`", declared.entry.name));
+        return vec![sources(diagnostic)];
+    }
+    tokens
+        .into_iter()
+        .filter(|t| t.base() != Some(declared.entry.name.as_str()))
+        .map(|token| {
+            let diagnostic = Diagnostic::new(
+                "access-mismatch",
+                file,
+                token.span.clone(),
+                format!(
+                    "`{}` does not match the declared access `{}`",
+                    token.text, declared.entry.name
+                ),
+            )
+            .with_label(token.entry().map(|e| e.meaning.clone()).unwrap_or_default())
+            .with_note(format!("declared: {}", declared.entry.meaning))
+            .with_edit(
+                format!("write `{}`", declared.entry.name),
+                Applicability::Unsafe,
+                token.span.clone(),
+                declared.entry.name.clone(),
+            );
+            sources(diagnostic)
+        })
+        .collect()
+}
+
+fn retention(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+    derived: &Derived,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for declared in derived.of_kind(TokenKind::Retention) {
+        if !emitted
+            .tokens
+            .iter()
+            .any(|t| t.base() == Some(declared.entry.name.as_str()))
+        {
+            let diagnostic = Diagnostic::new(
+                "retention-mismatch",
+                file,
+                emitted.span.clone(),
+                format!(
+                    "`{}` is declared by {}, but the compact policy does not disclose it",
+                    declared.entry.name,
+                    policy.label()
+                ),
+            )
+            .with_label(format!("no `{}`", declared.entry.name))
+            .with_note(declared.entry.meaning.clone());
+            out.push(declared.sources.iter().fold(diagnostic, |d, s| {
+                let label = s
+                    .statement
+                    .clone()
+                    .map_or("declared here".into(), |st| format!("declared in {st}"));
+                d.with_related(s.file, s.span.clone(), label)
+            }));
+        }
+    }
+    for token in emitted
+        .tokens
+        .iter()
+        .filter(|t| t.kind() == Some(TokenKind::Retention))
+    {
+        let base = token.base().unwrap_or_default();
+        if derived.get(base).is_none() && !is_duplicate(emitted, token) {
+            let declared: Vec<String> = derived
+                .of_kind(TokenKind::Retention)
+                .map(|t| format!("`{}`", t.entry.name))
+                .collect();
+            out.push(
+                Diagnostic::new(
+                    "retention-mismatch",
+                    file,
+                    token.span.clone(),
+                    format!(
+                        "no statement of {} keeps data as `{}` says",
+                        policy.label(),
+                        token.text
+                    ),
+                )
+                .with_label(token.entry().map(|e| e.meaning.clone()).unwrap_or_default())
+                .with_related(policy.file, policy.span.clone(), "the declaration")
+                .with_note(format!(
+                    "declared retention: {}",
+                    if declared.is_empty() {
+                        "none".into()
+                    } else {
+                        declared.join(", ")
+                    }
+                )),
+            );
+        }
+    }
+    out
+}
+
+fn disputes(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+    derived: &Derived,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for kind in [TokenKind::Disputes, TokenKind::Remedies] {
+        for declared in derived.of_kind(kind) {
+            if !emitted
+                .tokens
+                .iter()
+                .any(|t| t.base() == Some(declared.entry.name.as_str()))
+            {
+                let diagnostic = Diagnostic::new(
+                    "disputes-mismatch",
+                    file,
+                    emitted.span.clone(),
+                    format!(
+                        "`{}` is declared by {}, but the compact policy does not say so",
+                        declared.entry.name,
+                        policy.label()
+                    ),
+                )
+                .with_label(format!("no `{}`", declared.entry.name))
+                .with_note(declared.entry.meaning.clone());
+                out.push(declared.sources.iter().fold(diagnostic, |d, s| {
+                    d.with_related(s.file, s.span.clone(), "declared here")
+                }));
+            }
+        }
+        for token in emitted.tokens.iter().filter(|t| t.kind() == Some(kind)) {
+            if derived.get(token.base().unwrap_or_default()).is_none()
+                && !is_duplicate(emitted, token)
+            {
+                out.push(
+                    Diagnostic::new(
+                        "disputes-mismatch",
+                        file,
+                        token.span.clone(),
+                        format!(
+                            "`{}` is not backed by a DISPUTES-GROUP of {}",
+                            token.text,
+                            policy.label()
+                        ),
+                    )
+                    .with_label(token.entry().map(|e| e.meaning.clone()).unwrap_or_default())
+                    .with_related(
+                        policy.file,
+                        policy.span.clone(),
+                        "the declaration",
+                    ),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// With a declaration, `conflicting-retention` is exact: the retentions are fine when the
+/// declaration declares each of them (in different statements), and an error when it does not.
+pub fn settle_conflicting_retention(
+    diagnostics: &mut Vec<Diagnostic>,
+    derived: &Derived,
+    policy: &Policy,
+    source: &str,
+) {
+    diagnostics.retain_mut(|diagnostic| {
+        if diagnostic.rule.name != "conflicting-retention" {
+            return true;
+        }
+        let mut tokens = vec![&source[diagnostic.primary.span.clone()]];
+        tokens.extend(
+            diagnostic
+                .related
+                .iter()
+                .map(|label| &source[label.span.clone()]),
+        );
+        let undeclared: Vec<&str> = tokens
+            .into_iter()
+            .filter(|t| derived.get(t).is_none())
+            .collect();
+        if undeclared.is_empty() {
+            return false;
+        }
+        diagnostic.severity = Severity::Error;
+        diagnostic.notes = vec![format!(
+            "{} declares no statement with {}",
+            policy.label(),
+            undeclared
+                .iter()
+                .map(|t| format!("`{t}`"))
+                .collect::<Vec<_>>()
+                .join(" or ")
+        )];
+        true
+    });
+}
+
+/// The declaration's own consistency, checked once per run.
+pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for policy in &declaration.policies {
+        if policy.access.is_none() {
+            out.push(
+                Diagnostic::new("malformed-policy", policy.file, policy.span.clone(), format!("{} has no ACCESS", policy.label()))
+                    .with_help("every policy states what access users have: nonident, all, contact-and-other, ident-contact, other-ident or none"),
+            );
+        }
+        for statement in &policy.statements {
+            if statement.non_identifiable.is_none() {
+                let mut missing = Vec::new();
+                if statement.purposes.is_empty() {
+                    missing.push("purpose");
+                }
+                if statement.recipients.is_empty() {
+                    missing.push("recipient");
+                }
+                if statement.retention.is_none() {
+                    missing.push("retention");
+                }
+                if statement.data.is_empty() {
+                    missing.push("data");
+                }
+                if !missing.is_empty() {
+                    out.push(
+                        Diagnostic::new(
+                            "incomplete-statement",
+                            statement.file,
+                            statement.span.clone(),
+                            format!("{} has {}", statement.label(), join_and(&missing, "no ")),
+                        )
+                        .with_label("incomplete")
+                        .with_help("a statement needs a purpose, a recipient, a retention and data, unless it is NON-IDENTIFIABLE"),
+                    );
+                }
+            }
+            if let Some(span) = &statement.non_identifiable {
+                for data in &statement.data {
+                    if let Some(category) = data
+                        .categories
+                        .iter()
+                        .find(|c| IDENTIFIED.contains(&c.value.name.as_str()))
+                    {
+                        out.push(
+                            Diagnostic::new(
+                                "identified-data-in-non-identifiable-statement",
+                                data.file,
+                                data.span.clone(),
+                                format!(
+                                    "`{}` identifies people ({}), but {} is NON-IDENTIFIABLE",
+                                    data.name,
+                                    category.value.name,
+                                    statement.label()
+                                ),
+                            )
+                            .with_label(category.value.meaning.clone())
+                            .with_related(
+                                statement.file,
+                                span.clone(),
+                                "declared non-identifiable here",
+                            ),
+                        );
+                    }
+                }
+            }
+        }
+        if let Some(access) = &policy.access
+            && access.value.name == "NOI"
+        {
+            let identified: Vec<_> = policy
+                .statements
+                .iter()
+                .flat_map(|s| &s.data)
+                .filter_map(|d| {
+                    d.categories
+                        .iter()
+                        .find(|c| IDENTIFIED.contains(&c.value.name.as_str()))
+                        .map(|c| (d, c))
+                })
+                .collect();
+            if !identified.is_empty() {
+                let mut diagnostic = Diagnostic::new(
+                    "nonident-access-with-identified-data",
+                    access.file,
+                    access.span.clone(),
+                    format!("{} declares `nonident` access (no identified data is collected), but it collects identified data", policy.label()),
+                )
+                .with_label("no identified data, says this")
+                .with_help("declare the access users really have to their data (none, ident-contact, all, ...)");
+                for (data, category) in identified {
+                    diagnostic = diagnostic.with_related(
+                        data.file,
+                        data.span.clone(),
+                        format!("{}: {}", data.name, category.value.meaning),
+                    );
+                }
+                out.push(diagnostic);
+            }
+        }
+    }
+    out
+}
+
+/// `no a`, `no a and no b`, `no a, no b and no c` (for prefix `no `).
+fn join_and(items: &[&str], prefix: &str) -> String {
+    let items: Vec<String> = items.iter().map(|item| format!("{prefix}{item}")).collect();
+    match items.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
+        _ => items.concat(),
+    }
+}
+
+/// How far an emitted policy is from a derived one: tokens in one and not the other, by base.
+pub fn distance(emitted: &CompactPolicy, derived: &Derived) -> usize {
+    let emitted_bases: Vec<&str> = emitted.tokens.iter().filter_map(|t| t.base()).collect();
+    let missing = derived
+        .tokens
+        .iter()
+        .filter(|t| !emitted_bases.contains(&t.entry.name.as_str()))
+        .count();
+    let extra = emitted_bases
+        .iter()
+        .filter(|b| derived.get(b).is_none())
+        .count();
+    missing + extra
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::Consent;
+
+    #[test]
+    fn joins_lists_in_words() {
+        assert_eq!(join_and(&["a"], "no "), "no a");
+        assert_eq!(join_and(&["a", "b", "c"], "no "), "no a, no b and no c");
+    }
+
+    #[test]
+    fn consent_order_is_protection_order() {
+        // `compare` relies on this order to tell understating from over-disclosing.
+        assert!(Consent::Always < Consent::OptOut && Consent::OptOut < Consent::OptIn);
+    }
+}

@@ -1,0 +1,139 @@
+//! What the XML and TOML policy readers share: turning a data reference into categories, element
+//! names into tokens, and the diagnostics both report the same way.
+
+use crate::declaration::{Data, Declared, Resolved, element_names, entry_for_element, schema};
+use crate::diagnostic::Diagnostic;
+use crate::parse::Consent;
+use crate::source::{FileId, Span};
+use crate::suggest;
+use crate::vocabulary::{Entry, TokenKind};
+
+/// Collects diagnostics for one policy file.
+pub struct Reporter {
+    pub file: FileId,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl Reporter {
+    pub fn new(file: FileId) -> Reporter {
+        Reporter {
+            file,
+            diagnostics: Vec::new(),
+        }
+    }
+
+    pub fn push(&mut self, rule: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+        self.diagnostics
+            .push(Diagnostic::new(rule, self.file, span, message));
+        self.diagnostics.last_mut().expect("just pushed")
+    }
+
+    /// `malformed-policy` with a did-you-mean over `known`.
+    pub fn unknown(&mut self, span: Span, what: &str, value: &str, known: &[&str]) {
+        let help = match suggest::closest(value, known.iter().copied()) {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => format!("expected one of: {}", known.join(", ")),
+        };
+        self.push(
+            "malformed-policy",
+            span,
+            format!("unknown {what} `{value}`"),
+        )
+        .help = Some(help);
+    }
+
+    /// The token for an element name of `kind`, or a diagnostic.
+    pub fn element(&mut self, kind: TokenKind, name: &str, span: Span) -> Option<&'static Entry> {
+        let entry = entry_for_element(kind, name);
+        if entry.is_none() {
+            self.unknown(span, kind.as_str(), name, &element_names(kind));
+        }
+        entry
+    }
+
+    /// A `required` value: `always`, `opt-in`, `opt-out`.
+    pub fn consent(&mut self, value: &str, span: Span) -> Consent {
+        match value {
+            "always" => Consent::Always,
+            "opt-in" => Consent::OptIn,
+            "opt-out" => Consent::OptOut,
+            _ => {
+                self.unknown(span, "consent", value, &["always", "opt-in", "opt-out"]);
+                Consent::Always
+            }
+        }
+    }
+
+    /// A DATA element: a schema reference (or custom data when `reference` is `None`) with the
+    /// categories written next to it.
+    pub fn data(
+        &mut self,
+        reference: Option<(&str, Span)>,
+        name: &str,
+        span: Span,
+        explicit: Vec<Declared<&'static Entry>>,
+    ) -> Data {
+        let mut categories = Vec::new();
+        match reference {
+            Some((reference, reference_span)) => match schema().resolve(reference) {
+                Some(Resolved::Fixed(fixed)) => {
+                    for category in fixed {
+                        if let Some(entry) = entry_for_element(TokenKind::Category, &category) {
+                            categories.push(Declared {
+                                value: entry,
+                                file: self.file,
+                                span: span.clone(),
+                            });
+                        }
+                    }
+                }
+                Some(Resolved::Variable) if explicit.is_empty() => {
+                    let diagnostic = self.push(
+                        "missing-categories",
+                        reference_span,
+                        format!("`{reference}` has no fixed categories, and none are given"),
+                    );
+                    diagnostic.primary.message = "variable-category element".into();
+                    diagnostic.help = Some(
+                        "list what the data is, e.g. <CATEGORIES><uniqueid/><state/></CATEGORIES> \
+                         (TOML: categories = [\"uniqueid\", \"state\"])"
+                            .into(),
+                    );
+                }
+                Some(Resolved::Variable) => {}
+                None => {
+                    let bare = reference.trim_start_matches('#');
+                    let references = schema().all_references();
+                    let help = suggest::closest(bare, references.iter().map(String::as_str))
+                        .map(|close| format!("did you mean `{close}`?"))
+                        .unwrap_or_else(|| {
+                            "see the P3P base data schema (rules/base-data-schema.toml)".into()
+                        });
+                    let diagnostic = self.push(
+                        "unknown-data-reference",
+                        reference_span,
+                        format!("`{bare}` is not in the P3P base data schema"),
+                    );
+                    diagnostic.primary.message = "unknown data element".into();
+                    diagnostic.help = Some(help);
+                }
+            },
+            None if explicit.is_empty() => {
+                self.push(
+                    "missing-categories",
+                    span.clone(),
+                    format!("custom data `{name}` has no categories"),
+                )
+                .help = Some("say what the data is: categories = [\"computer\", ...]".into());
+            }
+            None => {}
+        }
+        categories.extend(explicit);
+        Data {
+            name: name.trim_start_matches('#').to_string(),
+            file: self.file,
+            span,
+            categories,
+        }
+    }
+}
