@@ -45,6 +45,16 @@ pub struct ConfigError {
 }
 
 impl Config {
+    /// `root` as an absolute path (an empty root is the working directory).
+    pub fn absolute_root(&self) -> PathBuf {
+        let root = if self.root.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            self.root.as_path()
+        };
+        std::path::absolute(root).unwrap_or_else(|_| root.to_path_buf())
+    }
+
     /// The settings used when there is no lint.toml.
     pub fn defaults(root: PathBuf) -> Config {
         Config {
@@ -64,10 +74,17 @@ impl Config {
     pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
         let file = match explicit {
             Some(path) => Some(path.to_path_buf()),
-            None => cwd
-                .ancestors()
-                .map(|dir| dir.join(FILE_NAME))
-                .find(|candidate| candidate.is_file()),
+            // Named relative to the working directory (`lint.toml`, `../lint.toml`), so the
+            // files it names are shown as the user would type them.
+            None => cwd.ancestors().enumerate().find_map(|(depth, dir)| {
+                dir.join(FILE_NAME).is_file().then(|| {
+                    let mut relative = PathBuf::new();
+                    for _ in 0..depth {
+                        relative.push("..");
+                    }
+                    relative.join(FILE_NAME)
+                })
+            }),
         };
         match file {
             Some(file) => Config::load(&file, cwd),
@@ -78,7 +95,7 @@ impl Config {
     /// Loads one lint.toml.
     pub fn load(path: &Path, cwd: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
-        let text = match std::fs::read(path) {
+        let text = match std::fs::read(cwd.join(path)) {
             Ok(bytes) => match crate::source::decode(bytes) {
                 Ok(text) => text,
                 Err(offset) => {
@@ -94,10 +111,7 @@ impl Config {
         };
         // The root stays as relative as the path was given, so the files it names are shown
         // the way the user wrote them.
-        let root = match path.parent() {
-            Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
-            _ => cwd.to_path_buf(),
-        };
+        let root = path.parent().map_or_else(PathBuf::new, Path::to_path_buf);
         Config::parse(&name, &text, root, Some(path.to_path_buf()))
     }
 

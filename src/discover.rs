@@ -115,9 +115,8 @@ struct PathFilter {
 
 impl PathFilter {
     fn new(config: &Config) -> PathFilter {
-        let root = std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone());
         PathFilter {
-            root,
+            root: config.absolute_root(),
             include: (!config.include.is_empty()).then(|| split_globs(&config.include)),
             exclude: split_globs(&config.exclude),
         }

@@ -45,7 +45,7 @@ impl<'a> Declared<'a> {
             .collect();
         Declared {
             loaded,
-            root: std::path::absolute(&config.root).unwrap_or_else(|_| config.root.clone()),
+            root: config.absolute_root(),
             map,
         }
     }
@@ -226,13 +226,13 @@ pub fn compare(
         let understates = consent > declared_consent;
         let message = if understates {
             format!(
-                "`{}` promises {}, but {} declares {} `{}` {}",
+                "`{}` promises {}, but {} declares `{}` {} (the compact policy looks more \
+                 protective than the policy)",
                 token.text,
                 consent.as_str(),
                 policy.label(),
                 base,
                 declared_consent.as_str(),
-                "(the compact policy looks more protective than the policy)"
             )
         } else {
             format!(

@@ -323,3 +323,99 @@ fn ie6_rule_is_off_until_lint_toml_turns_it_on() {
         "{loud}"
     );
 }
+
+const POLICY_TOML: &[u8] = b"[policy]\nname = \"shop\"\naccess = \"none\"\n\n[[statement]]\nname = \"orders\"\npurposes = [\"current\", { purpose = \"contact\", consent = \"opt-in\" }]\nrecipients = [\"ours\"]\nretention = \"stated-purpose\"\ndata = [\"user.home-info.online.email\"]\n";
+
+#[test]
+fn derive_and_describe_a_declaration() {
+    let dir = project(&[("policy.toml", POLICY_TOML)]);
+    let output = p3plint(dir.path(), &["derive", "policy.toml"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert_eq!(stdout(&output), "CP=\"NON CUR CONi OUR STP ONL\"\n");
+    let described = stdout(&p3plint(dir.path(), &["describe", "policy.toml"]));
+    assert!(described.contains("Group \"orders\""), "{described}");
+    assert!(
+        described
+            .contains(" • The data is used for contacting the user (only if the user opts in)"),
+        "{described}"
+    );
+    assert!(
+        described.contains("CONi   purpose    opt-in"),
+        "{described}"
+    );
+    assert_eq!(
+        p3plint(dir.path(), &["derive", "nope.toml"]).status.code(),
+        Some(2)
+    );
+}
+
+#[test]
+fn emitted_policy_is_compared_with_the_declaration() {
+    let code = b"fn h(r: R) { r.header(\"P3P\", \"CP=\\\"NON CUR CONa OUR STP ONL\\\"\"); }\n";
+    let dir = project(&[
+        ("lint.toml", b"[policy]\nfile = \"policy.toml\"\n"),
+        ("policy.toml", POLICY_TOML),
+        ("src/a.rs", code),
+    ]);
+    let output = p3plint(dir.path(), &["check", "--output-format", "json"]);
+    let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let mismatch = value
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["name"] == "consent-mismatch"))
+        .expect("a consent-mismatch finding");
+    assert_eq!(mismatch["path"], "./src/a.rs");
+    assert_eq!(mismatch["related"][0]["path"], "policy.toml");
+    assert_eq!(mismatch["related"][0]["start"]["line"], 7);
+}
+
+#[test]
+fn unusable_configured_policy_exits_two_but_a_found_one_does_not() {
+    let broken = b"<POLICIES><POLICY></POLICIES>";
+    let dir = project(&[
+        ("lint.toml", b"[policy]\nfile = \"privacy.xml\"\n"),
+        ("privacy.xml", broken),
+        ("src/a.rs", CLEAN),
+    ]);
+    let output = p3plint(dir.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(2), "{}", stdout(&output));
+    assert!(
+        stderr(&output).contains("not well-formed XML"),
+        "{}",
+        stderr(&output)
+    );
+
+    let found = project(&[("w3c/p3p.xml", broken), ("src/a.rs", CLEAN)]);
+    let output = p3plint(found.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(stdout(&output).contains("malformed-policy"));
+
+    let missing = project(&[("lint.toml", b"[policy]\nfile = \"gone.xml\"\n")]);
+    let output = p3plint(missing.path(), &["check"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("does not exist"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn hostile_policies_get_a_diagnostic() {
+    let mut huge = b"<POLICIES>".to_vec();
+    huge.resize(11 * 1024 * 1024, b' ');
+    huge.extend_from_slice(b"</POLICIES>");
+    for (name, contents, expected) in [
+        ("huge.xml", huge.as_slice(), "larger than any real policy"),
+        ("latin1.xml", b"<POLICIES>\xe9</POLICIES>".as_slice(), "not UTF-8"),
+        (
+            "bomb.xml",
+            b"<!DOCTYPE x [<!ENTITY a \"aaaa\"><!ENTITY b \"&a;&a;&a;&a;\">]><POLICIES>&b;</POLICIES>".as_slice(),
+            "DTDs and external entities are refused",
+        ),
+    ] {
+        let dir = project(&[(name, contents)]);
+        let output = p3plint(dir.path(), &["derive", name]);
+        assert_eq!(output.status.code(), Some(2), "{name}");
+        assert!(stderr(&output).contains(expected), "{name}: {}", stderr(&output));
+    }
+}
