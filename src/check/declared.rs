@@ -3,7 +3,7 @@
 
 use crate::config::Config;
 use crate::declaration::{Declaration, Policy};
-use crate::derive::{Derived, DerivedToken};
+use crate::derive::Derived;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::parse::{CompactPolicy, Token};
 use crate::policy_files::Loaded;
@@ -148,65 +148,8 @@ pub fn compare(
     note: Option<&str>,
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
-    let emitted_base = |base: &str| emitted.tokens.iter().find(|t| t.base() == Some(base));
-    let declared_here = |diagnostic: Diagnostic, token: &DerivedToken| -> Diagnostic {
-        token.sources.iter().fold(diagnostic, |d, source| {
-            let mut label = format!("declared here: {}", token.entry.meaning);
-            if let Some(statement) = &source.statement {
-                label = format!("declared in {statement}");
-            }
-            d.with_related(source.file, source.span.clone(), label)
-        })
-    };
-    let insert_at = emitted.span.end;
-    // Declared, missing from the CP.
-    for token in derived
-        .tokens
-        .iter()
-        .filter(|t| PRACTICE_KINDS.contains(&t.entry.kind))
-    {
-        if emitted_base(&token.entry.name).is_none() {
-            let diagnostic = Diagnostic::new(
-                "undisclosed-practice",
-                file,
-                emitted.span.clone(),
-                format!(
-                    "`{}` is declared by {}, but the compact policy does not disclose it",
-                    token.text(),
-                    policy.label()
-                ),
-            )
-            .with_label(format!("no `{}`", token.entry.name))
-            .with_note(token.entry.meaning.clone())
-            .with_edit(
-                format!("add `{}`", token.text()),
-                Applicability::Unsafe,
-                insert_at..insert_at,
-                format!(" {}", token.text()),
-            );
-            out.push(declared_here(diagnostic, token));
-        }
-    }
-    // Emitted, not declared.
-    for token in emitted
-        .tokens
-        .iter()
-        .filter(|t| t.kind().is_some_and(|k| PRACTICE_KINDS.contains(&k)))
-    {
-        let base = token.base().unwrap_or_default();
-        if derived.get(base).is_none() && !is_duplicate(emitted, token) {
-            out.push(
-                Diagnostic::new(
-                    "undeclared-token",
-                    file,
-                    token.span.clone(),
-                    format!("`{}` is not declared by {}", token.text, policy.label()),
-                )
-                .with_label("not declared")
-                .with_related(policy.file, policy.span.clone(), "the declaration")
-                .with_note(token.entry().map(|e| e.meaning.clone()).unwrap_or_default()),
-            );
-        }
+    for comparison in &SET_COMPARISONS {
+        out.extend(compare_set(file, emitted, policy, derived, comparison));
     }
     // Consents.
     for token in &emitted.tokens {
@@ -265,12 +208,116 @@ pub fn compare(
         out.push(diagnostic);
     }
     out.extend(access(file, emitted, policy, derived));
-    out.extend(retention(file, emitted, policy, derived));
-    out.extend(disputes(file, emitted, policy, derived));
     if let Some(note) = note {
         for diagnostic in &mut out {
             diagnostic.notes.push(note.to_string());
         }
+    }
+    out
+}
+
+/// Which token kinds are compared as sets, and the rules that report each direction.
+struct SetComparison {
+    kinds: &'static [TokenKind],
+    /// Declared, missing from the emitted policy.
+    missing_rule: &'static str,
+    /// Emitted, declared nowhere.
+    extra_rule: &'static str,
+    /// Why an extra token is extra; `{policy}` names the policy.
+    extra_reason: &'static str,
+}
+
+const SET_COMPARISONS: [SetComparison; 3] = [
+    SetComparison {
+        kinds: &PRACTICE_KINDS,
+        missing_rule: "undisclosed-practice",
+        extra_rule: "undeclared-token",
+        extra_reason: "no statement of {policy} declares it",
+    },
+    SetComparison {
+        kinds: &[TokenKind::Retention],
+        missing_rule: "retention-mismatch",
+        extra_rule: "retention-mismatch",
+        extra_reason: "no statement of {policy} keeps data that way",
+    },
+    SetComparison {
+        kinds: &[TokenKind::Disputes, TokenKind::Remedies],
+        missing_rule: "disputes-mismatch",
+        extra_rule: "disputes-mismatch",
+        extra_reason: "{policy} has no DISPUTES-GROUP that backs it",
+    },
+];
+
+/// Declared tokens the emitted policy lacks (primary label on the policy, related labels on the
+/// declaring elements), and emitted tokens nothing declares (primary label on the token).
+fn compare_set(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+    derived: &Derived,
+    comparison: &SetComparison,
+) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let insert_at = emitted.span.end;
+    for token in derived
+        .tokens
+        .iter()
+        .filter(|t| comparison.kinds.contains(&t.entry.kind))
+    {
+        let name = token.entry.name.as_str();
+        if emitted.with_base(name).next().is_some() {
+            continue;
+        }
+        let diagnostic = Diagnostic::new(
+            comparison.missing_rule,
+            file,
+            emitted.span.clone(),
+            format!(
+                "`{}` is declared by {}, but the compact policy does not disclose it",
+                token.text(),
+                policy.label()
+            ),
+        )
+        .with_label(format!("no `{name}`"))
+        .with_note(token.entry.meaning.clone())
+        .with_edit(
+            format!("add `{}`", token.text()),
+            Applicability::Unsafe,
+            insert_at..insert_at,
+            format!(" {}", token.text()),
+        );
+        out.push(token.sources.iter().fold(diagnostic, |d, source| {
+            let label = match &source.statement {
+                Some(statement) => format!("declared in {statement}"),
+                None => "declared here".to_string(),
+            };
+            d.with_related(source.file, source.span.clone(), label)
+        }));
+    }
+    for token in emitted
+        .tokens
+        .iter()
+        .filter(|t| t.kind().is_some_and(|k| comparison.kinds.contains(&k)))
+    {
+        let base = token.base().unwrap_or_default();
+        if derived.get(base).is_some() || is_duplicate(emitted, token) {
+            continue;
+        }
+        out.push(
+            Diagnostic::new(
+                comparison.extra_rule,
+                file,
+                token.span.clone(),
+                format!(
+                    "`{}` is not declared: {}",
+                    token.text,
+                    comparison.extra_reason.replace("{policy}", &policy.label())
+                ),
+            )
+            .with_label("not declared")
+            .with_related(policy.file, policy.span.clone(), "the declaration")
+            .with_note(token.entry().map(|e| e.meaning.clone()).unwrap_or_default()),
+        );
     }
     out
 }
@@ -345,137 +392,6 @@ fn access(
             sources(diagnostic)
         })
         .collect()
-}
-
-fn retention(
-    file: FileId,
-    emitted: &CompactPolicy,
-    policy: &Policy,
-    derived: &Derived,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for declared in derived.of_kind(TokenKind::Retention) {
-        if !emitted
-            .tokens
-            .iter()
-            .any(|t| t.base() == Some(declared.entry.name.as_str()))
-        {
-            let diagnostic = Diagnostic::new(
-                "retention-mismatch",
-                file,
-                emitted.span.clone(),
-                format!(
-                    "`{}` is declared by {}, but the compact policy does not disclose it",
-                    declared.entry.name,
-                    policy.label()
-                ),
-            )
-            .with_label(format!("no `{}`", declared.entry.name))
-            .with_note(declared.entry.meaning.clone());
-            out.push(declared.sources.iter().fold(diagnostic, |d, s| {
-                let label = s
-                    .statement
-                    .clone()
-                    .map_or("declared here".into(), |st| format!("declared in {st}"));
-                d.with_related(s.file, s.span.clone(), label)
-            }));
-        }
-    }
-    for token in emitted
-        .tokens
-        .iter()
-        .filter(|t| t.kind() == Some(TokenKind::Retention))
-    {
-        let base = token.base().unwrap_or_default();
-        if derived.get(base).is_none() && !is_duplicate(emitted, token) {
-            let declared: Vec<String> = derived
-                .of_kind(TokenKind::Retention)
-                .map(|t| format!("`{}`", t.entry.name))
-                .collect();
-            out.push(
-                Diagnostic::new(
-                    "retention-mismatch",
-                    file,
-                    token.span.clone(),
-                    format!(
-                        "no statement of {} keeps data as `{}` says",
-                        policy.label(),
-                        token.text
-                    ),
-                )
-                .with_label(token.entry().map(|e| e.meaning.clone()).unwrap_or_default())
-                .with_related(policy.file, policy.span.clone(), "the declaration")
-                .with_note(format!(
-                    "declared retention: {}",
-                    if declared.is_empty() {
-                        "none".into()
-                    } else {
-                        declared.join(", ")
-                    }
-                )),
-            );
-        }
-    }
-    out
-}
-
-fn disputes(
-    file: FileId,
-    emitted: &CompactPolicy,
-    policy: &Policy,
-    derived: &Derived,
-) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for kind in [TokenKind::Disputes, TokenKind::Remedies] {
-        for declared in derived.of_kind(kind) {
-            if !emitted
-                .tokens
-                .iter()
-                .any(|t| t.base() == Some(declared.entry.name.as_str()))
-            {
-                let diagnostic = Diagnostic::new(
-                    "disputes-mismatch",
-                    file,
-                    emitted.span.clone(),
-                    format!(
-                        "`{}` is declared by {}, but the compact policy does not say so",
-                        declared.entry.name,
-                        policy.label()
-                    ),
-                )
-                .with_label(format!("no `{}`", declared.entry.name))
-                .with_note(declared.entry.meaning.clone());
-                out.push(declared.sources.iter().fold(diagnostic, |d, s| {
-                    d.with_related(s.file, s.span.clone(), "declared here")
-                }));
-            }
-        }
-        for token in emitted.tokens.iter().filter(|t| t.kind() == Some(kind)) {
-            if derived.get(token.base().unwrap_or_default()).is_none()
-                && !is_duplicate(emitted, token)
-            {
-                out.push(
-                    Diagnostic::new(
-                        "disputes-mismatch",
-                        file,
-                        token.span.clone(),
-                        format!(
-                            "`{}` is not backed by a DISPUTES-GROUP of {}",
-                            token.text,
-                            policy.label()
-                        ),
-                    )
-                    .with_label(token.entry().map(|e| e.meaning.clone()).unwrap_or_default())
-                    .with_related(
-                        policy.file,
-                        policy.span.clone(),
-                        "the declaration",
-                    ),
-                );
-            }
-        }
-    }
-    out
 }
 
 /// With a declaration, `conflicting-retention` is exact: the retentions are fine when the

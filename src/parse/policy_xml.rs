@@ -204,29 +204,7 @@ fn policy(reporter: &mut Reporter, node: Node) -> Policy {
     };
     for child in elements(node) {
         match child.tag_name().name() {
-            "ACCESS" => {
-                let values: Vec<Node> = elements(child).collect();
-                if values.len() != 1 {
-                    reporter.push(
-                        "malformed-policy",
-                        tag_span(child),
-                        format!("ACCESS must hold exactly one value, not {}", values.len()),
-                    );
-                }
-                if let Some(value) = values.first()
-                    && let Some(entry) = reporter.element(
-                        TokenKind::Access,
-                        value.tag_name().name(),
-                        tag_span(*value),
-                    )
-                {
-                    policy.access = Some(Declared {
-                        value: entry,
-                        file,
-                        span: tag_span(*value),
-                    });
-                }
-            }
+            "ACCESS" => policy.access = single_value(reporter, child, TokenKind::Access),
             "DISPUTES-GROUP" => {
                 policy.disputes = Some(Declared {
                     value: (),
@@ -265,6 +243,34 @@ fn policy(reporter: &mut Reporter, node: Node) -> Policy {
         }
     }
     policy
+}
+
+/// ACCESS and RETENTION hold exactly one value element.
+fn single_value(
+    reporter: &mut Reporter,
+    node: Node,
+    kind: TokenKind,
+) -> Option<Declared<&'static crate::vocabulary::Entry>> {
+    let values: Vec<Node> = elements(node).collect();
+    if values.len() != 1 {
+        reporter.push(
+            "malformed-policy",
+            tag_span(node),
+            format!(
+                "{} must hold exactly one value, not {}",
+                node.tag_name().name(),
+                values.len()
+            ),
+        );
+    }
+    let value = values.first()?;
+    let span = tag_span(*value);
+    let entry = reporter.element(kind, value.tag_name().name(), span.clone())?;
+    Some(Declared {
+        value: entry,
+        file: reporter.file,
+        span,
+    })
 }
 
 fn extension(reporter: &mut Reporter, node: Node) {
@@ -316,30 +322,7 @@ fn statement(reporter: &mut Reporter, node: Node) -> Statement {
                     .extend(practices(reporter, child, TokenKind::Recipient));
             }
             "RETENTION" => {
-                let values: Vec<Node> = elements(child).collect();
-                if values.len() != 1 {
-                    reporter.push(
-                        "malformed-policy",
-                        tag_span(child),
-                        format!(
-                            "RETENTION must hold exactly one value, not {}",
-                            values.len()
-                        ),
-                    );
-                }
-                if let Some(value) = values.first()
-                    && let Some(entry) = reporter.element(
-                        TokenKind::Retention,
-                        value.tag_name().name(),
-                        tag_span(*value),
-                    )
-                {
-                    statement.retention = Some(Declared {
-                        value: entry,
-                        file,
-                        span: tag_span(*value),
-                    });
-                }
+                statement.retention = single_value(reporter, child, TokenKind::Retention);
             }
             "DATA-GROUP" => {
                 for data in elements(child).filter(|n| n.tag_name().name() == "DATA") {
