@@ -76,7 +76,9 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     for (input, (text, diagnostics)) in inputs.iter().zip(outcomes) {
         // Only files with findings keep their text; ids stay equal to input indices.
         let text = if diagnostics.is_empty() { None } else { text };
-        let name = input.path.display().to_string();
+        // `check` with no path walks `.`; show `src/a.rs`, not `./src/a.rs`.
+        let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
+        let name = shown.display().to_string();
         report
             .db
             .add(SourceFile::new(name, text.unwrap_or_default()));

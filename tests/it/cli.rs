@@ -89,7 +89,7 @@ fn json_output_has_the_public_fields() {
         assert!(first.get(field).is_some(), "missing {field} in {first}");
     }
     assert_eq!(first["name"], "identified-data-contradiction");
-    assert_eq!(first["path"], "./src/a.rs");
+    assert_eq!(first["path"], "src/a.rs");
     assert_eq!(first["start"]["line"], 1);
     let start = first["byte_range"][0].as_u64().unwrap() as usize;
     assert_eq!(&BROKEN[start..start + 3], b"NOI");
@@ -107,7 +107,7 @@ fn concise_sarif_and_github_formats() {
         &["check", "--output-format", "concise"],
     ));
     assert!(
-        concise.starts_with("./src/a.rs:1:36: error[identified-data-contradiction] "),
+        concise.starts_with("src/a.rs:1:36: error[identified-data-contradiction] "),
         "{concise}"
     );
     let sarif = p3plint(dir.path(), &["check", "--output-format", "sarif"]);
@@ -120,7 +120,7 @@ fn concise_sarif_and_github_formats() {
     ));
     assert!(
         github.starts_with(
-            "::error title=CP101 identified-data-contradiction,file=./src/a.rs,line=1,col=36"
+            "::error title=CP101 identified-data-contradiction,file=src/a.rs,line=1,col=36"
         ),
         "{github}"
     );
@@ -363,7 +363,7 @@ fn emitted_policy_is_compared_with_the_declaration() {
         .as_array()
         .and_then(|all| all.iter().find(|d| d["name"] == "consent-mismatch"))
         .expect("a consent-mismatch finding");
-    assert_eq!(mismatch["path"], "./src/a.rs");
+    assert_eq!(mismatch["path"], "src/a.rs");
     assert_eq!(mismatch["related"][0]["path"], "policy.toml");
     assert_eq!(mismatch["related"][0]["start"]["line"], 7);
 }
