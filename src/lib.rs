@@ -46,6 +46,9 @@ pub struct Report {
     pub files_checked: usize,
 }
 
+/// Stack size of the threads that parse files.
+const WORKER_STACK_SIZE: usize = 32 * 1024 * 1024;
+
 /// Why a run could not complete.
 #[derive(Debug)]
 pub enum RunError {
@@ -64,11 +67,23 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         .as_ref()
         .filter(|l| l.usable)
         .map(|l| Declared::new(l, config));
-    let outcomes: Vec<(Option<String>, Vec<Diagnostic>)> = inputs
-        .par_iter()
-        .enumerate()
-        .map(|(index, input)| lint_input(FileId(index), input, &config.rules, declared.as_ref()))
-        .collect();
+    let check_all = || -> Vec<(Option<String>, Vec<Diagnostic>)> {
+        inputs
+            .par_iter()
+            .enumerate()
+            .map(|(index, input)| {
+                lint_input(FileId(index), input, &config.rules, declared.as_ref())
+            })
+            .collect()
+    };
+    // Parsers recurse; worker threads get room for what the nesting limit still lets through.
+    let outcomes = match rayon::ThreadPoolBuilder::new()
+        .stack_size(WORKER_STACK_SIZE)
+        .build()
+    {
+        Ok(pool) => pool.install(check_all),
+        Err(_) => check_all(),
+    };
     let mut report = Report {
         files_checked: inputs.len(),
         ..Report::default()

@@ -32,7 +32,17 @@ pub struct ParseFailure {
 /// How deep constants may refer to constants before resolution gives up (guards against cycles).
 const MAX_RESOLVE_DEPTH: usize = 8;
 
+/// Deeper bracket nesting than this is left to the line scanner: syn parses recursively, and a
+/// generated or hostile file must not exhaust the stack.
+const MAX_NESTING: usize = 256;
+
 pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
+    if let Some(at) = too_deep(source) {
+        return Err(ParseFailure {
+            message: format!("brackets nest more than {MAX_NESTING} levels deep"),
+            span: at..at + 1,
+        });
+    }
     let prepared = blank_bom_and_shebang(source);
     let result = match syn::parse_str::<syn::File>(&prepared) {
         Ok(file) => {
@@ -53,6 +63,25 @@ pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
     };
     proc_macro2::extra::invalidate_current_thread_spans();
     result
+}
+
+/// Where bracket nesting first exceeds `MAX_NESTING`. Brackets inside strings and comments are
+/// counted too: an overestimate only sends the file to the line scanner.
+fn too_deep(source: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    for (at, byte) in source.bytes().enumerate() {
+        match byte {
+            b'(' | b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(at);
+                }
+            }
+            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// syn's `parse_file` strips a byte-order mark and a shebang line, which would shift every
@@ -505,6 +534,14 @@ fn a(resp: &mut Response) {
         let emission = &extract(source).unwrap()[0];
         let at = emission.text.text.find("NOI").unwrap();
         assert_eq!(&source[emission.text.source_span(at..at + 3)], "NOI");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_before_syn_recurses() {
+        let source = format!("fn f() {{ {}1{} }}", "(".repeat(5000), ")".repeat(5000));
+        let failure = extract(&source).unwrap_err();
+        assert!(failure.message.contains("nest"));
+        assert_eq!(failure.span.start, 9 + MAX_NESTING - 1);
     }
 
     #[test]

@@ -24,29 +24,58 @@ fn render_diagnostics(db: &SourceDb, diagnostics: &[Diagnostic], color: bool) ->
     let config = term::Config::default();
     for diagnostic in diagnostics {
         // A file missing from the database is a bug in the pipeline; render what we can.
-        let _ = term::emit_to_write_style(&mut buffer, &config, db, &to_codespan(diagnostic));
+        let rendered = to_codespan(db, diagnostic);
+        let _ = term::emit_to_write_style(&mut buffer, &config, db, &rendered);
     }
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
 }
 
-fn to_codespan(diagnostic: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
+/// Source lines longer than this are not shown (minified or generated files): the finding gets
+/// its position in a note instead of a multi-megabyte snippet.
+const MAX_SHOWN_LINE: usize = 400;
+
+fn line_too_long(db: &SourceDb, label: &crate::diagnostic::Label) -> bool {
+    let file = db.get(label.file);
+    let line = file.line_index(label.span.start);
+    file.line_range(line)
+        .is_some_and(|range| range.len() > MAX_SHOWN_LINE)
+}
+
+fn to_codespan(db: &SourceDb, diagnostic: &Diagnostic) -> CsDiagnostic<crate::source::FileId> {
     let severity = match diagnostic.severity {
         Severity::Error => CsSeverity::Error,
         Severity::Warning => CsSeverity::Warning,
         Severity::Info => CsSeverity::Note,
     };
-    let mut labels = vec![
-        Label::primary(diagnostic.primary.file, diagnostic.primary.span.clone())
-            .with_message(&diagnostic.primary.message),
-    ];
-    labels.extend(diagnostic.related.iter().map(|label| {
-        Label::secondary(label.file, label.span.clone()).with_message(&label.message)
-    }));
-    let mut notes: Vec<String> = diagnostic
-        .notes
-        .iter()
-        .map(|note| format!("note: {note}"))
-        .collect();
+    let mut labels = Vec::new();
+    let mut notes = Vec::new();
+    let all = std::iter::once(&diagnostic.primary).chain(&diagnostic.related);
+    for (index, label) in all.enumerate() {
+        if line_too_long(db, label) {
+            let file = db.get(label.file);
+            let at = file.position(label.span.start);
+            notes.push(format!(
+                "{} {}:{}:{} (line too long to show){}",
+                if index == 0 { "-->" } else { "also" },
+                file.name,
+                at.line,
+                at.column,
+                if label.message.is_empty() {
+                    String::new()
+                } else {
+                    format!(": {}", label.message)
+                }
+            ));
+        } else if index == 0 {
+            labels
+                .push(Label::primary(label.file, label.span.clone()).with_message(&label.message));
+        } else {
+            labels.push(
+                Label::secondary(label.file, label.span.clone()).with_message(&label.message),
+            );
+        }
+    }
+    notes.extend(diagnostic.notes.iter().map(|note| format!("note: {note}")));
     match (&diagnostic.help, &diagnostic.fix) {
         (Some(help), _) => notes.push(format!("help: {help}")),
         (None, Some(fix)) => notes.push(format!("help: {}", fix.message)),

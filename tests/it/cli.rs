@@ -419,3 +419,31 @@ fn hostile_policies_get_a_diagnostic() {
         assert!(stderr(&output).contains(expected), "{name}: {}", stderr(&output));
     }
 }
+
+#[test]
+fn deep_nesting_and_endless_lines_neither_crash_nor_flood() {
+    let depth = 100_000;
+    let deep = format!(
+        "const P3P: &str = \"CP=\\\"NOI CUR OUR NOR NAV TST\\\"\";\nfn f() {{ let x = {}1{}; }}\n",
+        "(".repeat(depth),
+        ")".repeat(depth)
+    );
+    let minified = format!(
+        "{}<meta content='CP=\"NOI CUR OUR NOR PHYa\"'>",
+        "<p>x</p>".repeat(20_000)
+    );
+    let dir = project(&[
+        ("deep.rs", deep.as_bytes()),
+        ("min.html", minified.as_bytes()),
+    ]);
+    let output = p3plint(dir.path(), &["check"]);
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        out.contains("brackets nest more than 256 levels deep"),
+        "{out}"
+    );
+    assert!(out.contains("test-policy"), "{out}");
+    assert!(out.contains("--> min.html:1:"), "{out}");
+    assert!(out.len() < 20_000, "output of {} bytes", out.len());
+}
