@@ -19,6 +19,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod explain;
 pub mod extract;
+pub mod fix;
 pub mod ie6;
 pub mod parse;
 pub mod policy_files;

@@ -79,6 +79,12 @@ struct CheckArgs {
     output_format: Format,
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
+    /// Apply safe fixes (browsers behave the same afterwards), then report what is left.
+    #[arg(long)]
+    fix: bool,
+    /// With --fix, also apply unsafe fixes (they change the emitted policy).
+    #[arg(long, requires = "fix")]
+    unsafe_fixes: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -156,20 +162,25 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     } else {
         args.paths
     };
-    let report = match p3plint::lint(&paths, &config) {
-        Ok(report) => report,
-        Err(RunError::MissingPath(path)) => {
-            return Err(Failure::Message(format!(
-                "{}: no such file or directory",
-                path.display()
-            )));
+    let report = lint_or_fail(&paths, &config)?;
+    let report = if args.fix {
+        let applied = p3plint::fix::apply(&report, args.unsafe_fixes);
+        for (path, reason) in &applied.failures {
+            eprintln!("p3plint: could not write {}: {reason}", path.display());
         }
-        Err(RunError::PolicyUnusable(report)) => {
-            eprint!("{}", report::render(&report, Format::Full, false));
-            return Err(Failure::Message(
-                "the policy lint.toml names cannot be used; nothing was checked".into(),
-            ));
+        if applied.fixes > 0 {
+            eprintln!(
+                "Fixed {} finding{} in {} file{}.",
+                applied.fixes,
+                if applied.fixes == 1 { "" } else { "s" },
+                applied.files.len(),
+                if applied.files.len() == 1 { "" } else { "s" }
+            );
         }
+        // Report what is left, from the files as they are now.
+        lint_or_fail(&paths, &config)?
+    } else {
+        report
     };
     let color = match args.color {
         ColorChoice::Always => true,
@@ -185,6 +196,22 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     }
     print(&out);
     Ok(report::exit_code(&report))
+}
+
+fn lint_or_fail(paths: &[PathBuf], config: &Config) -> Result<p3plint::Report, Failure> {
+    match p3plint::lint(paths, config) {
+        Ok(report) => Ok(report),
+        Err(RunError::MissingPath(path)) => Err(Failure::Message(format!(
+            "{}: no such file or directory",
+            path.display()
+        ))),
+        Err(RunError::PolicyUnusable(report)) => {
+            eprint!("{}", report::render(&report, Format::Full, false));
+            Err(Failure::Message(
+                "the policy lint.toml names cannot be used; nothing was checked".into(),
+            ))
+        }
+    }
 }
 
 /// Applies `--select` and `--ignore`. Unknown selectors stop the run with a suggestion.

@@ -447,3 +447,39 @@ fn deep_nesting_and_endless_lines_neither_crash_nor_flood() {
     assert!(out.contains("--> min.html:1:"), "{out}");
     assert!(out.len() < 20_000, "output of {} bytes", out.len());
 }
+
+#[test]
+fn fix_applies_safe_fixes_atomically_and_unsafe_ones_on_request() {
+    let code = b"fn h(r: R) { r.header(\"P3P\", \"policyref=\\\"/w3c/p3p.xml\\\" CP=\\\"NOI CURa OUR NOR NAV NAV PHYa\\\"\"); }\n";
+    let dir = project(&[("src/a.rs", code)]);
+    let output = p3plint(
+        dir.path(),
+        &["check", "--fix", "--output-format", "concise"],
+    );
+    assert!(
+        stderr(&output).contains("Fixed 3 findings in 1 file."),
+        "{}",
+        stderr(&output)
+    );
+    let fixed = std::fs::read_to_string(dir.path().join("src/a.rs")).expect("read");
+    assert_eq!(
+        fixed,
+        "fn h(r: R) { r.header(\"P3P\", \"policyref=\\\"/w3c/p3p.xml\\\", CP=\\\"NOI CUR OUR NOR NAV PHYa\\\"\"); }\n"
+    );
+    // PHYa's fix changes what browsers see: only with --unsafe-fixes.
+    let out = stdout(&output);
+    assert!(
+        out.contains("suffix-not-allowed") && !out.contains("duplicate-token"),
+        "{out}"
+    );
+    p3plint(dir.path(), &["check", "--fix", "--unsafe-fixes"]);
+    let fixed = std::fs::read_to_string(dir.path().join("src/a.rs")).expect("read");
+    assert!(
+        fixed.contains("CP=\\\"NOI CUR OUR NOR NAV PHY\\\""),
+        "{fixed}"
+    );
+    let leftovers: Vec<_> = std::fs::read_dir(dir.path().join("src"))
+        .expect("dir")
+        .collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
