@@ -27,6 +27,7 @@ pub mod report;
 pub mod rules;
 pub mod source;
 pub mod suggest;
+pub mod suppress;
 pub mod vocabulary;
 
 use crate::check::RuleSettings;
@@ -254,5 +255,6 @@ fn check_text(
             diagnostics.extend(found);
         }
     }
-    rules.resolve(diagnostics)
+    let diagnostics = rules.resolve(diagnostics);
+    suppress::apply(file, text, diagnostics, rules)
 }

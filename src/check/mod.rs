@@ -36,6 +36,8 @@ pub enum Kind {
     Declared,
     /// Findings from reading and validating the declaration.
     Declaration,
+    /// Findings about suppression comments (`suppress.rs`).
+    Suppression,
 }
 
 #[derive(Debug, Deserialize)]
@@ -129,6 +131,7 @@ impl Kind {
             "ie6" => no_params(&params, Kind::Ie6),
             "declared" => no_params(&params, Kind::Declared),
             "declaration" => no_params(&params, Kind::Declaration),
+            "suppression" => no_params(&params, Kind::Suppression),
             other => Err(format!("unknown check kind `{other}`")),
         }
     }

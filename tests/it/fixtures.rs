@@ -6,6 +6,7 @@
 //! enabled, and `fixtures/seed/`, run with the default rules as an end-to-end check. A fixture may
 //! carry its own `lint.toml`.
 
+use p3plint::check::Kind;
 use p3plint::config::Config;
 use p3plint::report;
 use p3plint::rules::{Rule, registry};
@@ -41,7 +42,8 @@ fn render_with(dir: &Path, rule: Option<&Rule>, use_lint_toml: bool) -> String {
         Ok(config) => config,
         Err(error) => return report::render_diagnostics_plain(&error.db, &error.diagnostics),
     };
-    if let Some(rule) = rule {
+    // Suppression rules judge suppressions of other rules, so those run too.
+    if let Some(rule) = rule.filter(|rule| !matches!(rule.kind, Kind::Suppression)) {
         config.rules.select(&[rule]);
     }
     let report = match p3plint::lint(&[dir.to_path_buf()], &config) {

@@ -1,0 +1,226 @@
+//! Suppression comments: `p3plint: ignore[RULE, ...] -- reason`, in any comment syntax, on the
+//! line of a finding or the line above it. The reason is required; a suppression that names an
+//! unknown rule, gives no reason, or suppresses nothing is itself reported.
+
+use crate::check::RuleSettings;
+use crate::diagnostic::{Applicability, Diagnostic};
+use crate::rules::registry;
+use crate::source::{FileId, SourceFile, Span};
+use crate::suggest;
+
+pub const DIRECTIVE: &str = "p3plint: ignore[";
+
+/// One suppression comment.
+#[derive(Debug)]
+struct Directive {
+    /// Zero-based line of the comment.
+    line: usize,
+    /// The whole directive, from `p3plint:` to the end of the reason.
+    span: Span,
+    /// Rule codes or names with their spans.
+    names: Vec<(String, Span)>,
+    has_reason: bool,
+}
+
+fn directives(file: &SourceFile) -> Vec<Directive> {
+    let text = &file.text;
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(DIRECTIVE) {
+        let start = from + at;
+        let list_start = start + DIRECTIVE.len();
+        from = list_start;
+        let line_end = text[list_start..]
+            .find('\n')
+            .map_or(text.len(), |i| list_start + i);
+        let Some(close) = text[list_start..line_end].find(']') else {
+            continue;
+        };
+        let list_end = list_start + close;
+        let mut names = Vec::new();
+        let mut offset = list_start;
+        for part in text[list_start..list_end].split(',') {
+            let trimmed = part.trim();
+            if !trimmed.is_empty() {
+                let name_start = offset + (part.len() - part.trim_start().len());
+                names.push((trimmed.to_string(), name_start..name_start + trimmed.len()));
+            }
+            offset += part.len() + 1;
+        }
+        let rest = &text[list_end + 1..line_end];
+        let reason = rest.trim_start().strip_prefix("--").map(|r| {
+            r.trim()
+                .trim_end_matches("-->")
+                .trim_end_matches("*/")
+                .trim()
+        });
+        let has_reason = reason.is_some_and(|r| !r.is_empty());
+        let end = if has_reason { line_end } else { list_end + 1 };
+        found.push(Directive {
+            line: file.line_index(start),
+            span: start..end.max(list_end + 1),
+            names,
+            has_reason,
+        });
+    }
+    found
+}
+
+/// What to delete to remove a directive: its whole comment when the comment holds nothing else,
+/// and its whole line when the line holds nothing else.
+fn removal(text: &str, directive: &Span) -> Span {
+    let line_start = text[..directive.start].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[directive.end..]
+        .find('\n')
+        .map_or(text.len(), |i| directive.end + i);
+    let before = &text[line_start..directive.start];
+    let after = text[directive.end..line_end].trim();
+    let opener = ["//", "#", "<!--", "/*"].iter().find_map(|opener| {
+        before
+            .trim_end()
+            .strip_suffix(opener)
+            .map(|kept| kept.len())
+    });
+    let closes = after.is_empty() || after == "-->" || after == "*/";
+    match opener {
+        Some(kept) if closes => {
+            let code = before[..kept].trim_end();
+            if code.is_empty() {
+                // The line is only the comment: remove the line.
+                let end = (line_end + 1).min(text.len());
+                line_start..end
+            } else {
+                line_start + code.len()..line_end
+            }
+        }
+        _ => directive.clone(),
+    }
+}
+
+/// Drops suppressed findings of one source file and reports broken or unused suppressions.
+pub fn apply(
+    file_id: FileId,
+    text: &str,
+    diagnostics: Vec<Diagnostic>,
+    settings: &RuleSettings,
+) -> Vec<Diagnostic> {
+    if !text.contains(DIRECTIVE) {
+        return diagnostics;
+    }
+    let file = &SourceFile::new("", text);
+    let directives = directives(file);
+    let mut used = vec![false; directives.len()];
+    let mut kept: Vec<Diagnostic> = diagnostics
+        .into_iter()
+        .filter(|diagnostic| {
+            let line = file.line_index(diagnostic.primary.span.start);
+            let rule = diagnostic.rule;
+            let suppressing = directives.iter().position(|d| {
+                (d.line == line || d.line + 1 == line)
+                    && d.names
+                        .iter()
+                        .any(|(n, _)| *n == rule.code || *n == rule.name)
+            });
+            match suppressing {
+                Some(index) => {
+                    used[index] = true;
+                    false
+                }
+                None => true,
+            }
+        })
+        .collect();
+    let mut found = Vec::new();
+    for (directive, used) in directives.iter().zip(used) {
+        let mut known = 0;
+        for (name, span) in &directive.names {
+            match registry().get(name) {
+                Some(_) => known += 1,
+                None => {
+                    let help = suggest::closest(name, registry().identifiers())
+                        .map_or("`p3plint rule --all` lists the rules".into(), |close| {
+                            format!("did you mean `{close}`?")
+                        });
+                    found.push(
+                        Diagnostic::new(
+                            "invalid-suppression",
+                            file_id,
+                            span.clone(),
+                            format!("`{name}` is not a rule"),
+                        )
+                        .with_label("unknown rule")
+                        .with_help(help),
+                    );
+                }
+            }
+        }
+        if directive.names.is_empty() {
+            found.push(Diagnostic::new(
+                "invalid-suppression",
+                file_id,
+                directive.span.clone(),
+                "the suppression names no rule",
+            ));
+        }
+        if !directive.has_reason {
+            found.push(
+                Diagnostic::new(
+                    "invalid-suppression",
+                    file_id,
+                    directive.span.clone(),
+                    "the suppression gives no reason",
+                )
+                .with_label("add ` -- why this is fine`")
+                .with_help("say why, after `--`: the next reader needs it"),
+            );
+        }
+        let enabled = directive.names.iter().any(|(name, _)| {
+            registry()
+                .get(name)
+                .is_some_and(|rule| settings.is_enabled(rule))
+        });
+        if !used && known > 0 && enabled {
+            found.push(
+                Diagnostic::new(
+                    "unused-suppression",
+                    file_id,
+                    directive.span.clone(),
+                    "this suppression suppresses nothing",
+                )
+                .with_label("no finding here")
+                .with_edit(
+                    "remove the suppression",
+                    Applicability::Safe,
+                    removal(text, &directive.span),
+                    String::new(),
+                ),
+            );
+        }
+    }
+    kept.extend(settings.resolve(found));
+    kept
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn removed(text: &str) -> String {
+        let start = text.find("p3plint:").unwrap();
+        let end = text[start..].find(" -- x").map(|i| start + i + 5).unwrap();
+        let mut out = text.to_string();
+        out.replace_range(removal(text, &(start..end)), "");
+        out
+    }
+
+    #[test]
+    fn removing_a_directive_removes_its_comment_or_line() {
+        assert_eq!(removed("a\n    // p3plint: ignore[X] -- x\nb\n"), "a\nb\n");
+        assert_eq!(
+            removed("code(); # p3plint: ignore[X] -- x\nb"),
+            "code();\nb"
+        );
+        assert_eq!(removed("<!-- p3plint: ignore[X] -- x -->\n<b>"), "<b>");
+        assert_eq!(removed("// note p3plint: ignore[X] -- x\n"), "// note \n");
+    }
+}
