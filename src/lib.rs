@@ -21,6 +21,7 @@ pub mod explain;
 pub mod extract;
 pub mod fix;
 pub mod ie6;
+pub mod lsp;
 pub mod parse;
 pub mod policy_files;
 pub mod report;

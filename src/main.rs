@@ -51,6 +51,8 @@ enum Command {
     },
     /// Describe a declaration in plain words, with its compact policy and Field/Meaning table.
     Describe { policy_file: PathBuf },
+    /// Run the language server on stdin and stdout (for editors).
+    Server,
     /// Show a rule's documentation.
     Rule {
         /// A rule code or name.
@@ -147,6 +149,9 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             policy,
             output_format,
         } => ie6_table(&policy, output_format),
+        Command::Server => p3plint::lsp::run()
+            .map(|()| 0)
+            .map_err(|err| Failure::Message(format!("language server: {err}"))),
         Command::Derive { policy_file } => declaration_command(&policy_file, false),
         Command::Describe { policy_file } => declaration_command(&policy_file, true),
     }

@@ -4,5 +4,6 @@
 mod cli;
 mod fixtures;
 mod ie6;
+mod lsp;
 mod rules;
 mod tidy;

@@ -1,0 +1,157 @@
+//! The language server as an editor drives it: initialize, open a document, read the published
+//! diagnostics, shut down. Every read is bounded in time so a hung server fails the test.
+
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+fn frame(message: &Value) -> Vec<u8> {
+    let body = message.to_string();
+    format!("Content-Length: {}\r\n\r\n{body}", body.len()).into_bytes()
+}
+
+/// Reads framed messages from the server on a thread, so the test can wait with a timeout.
+fn reader(stdout: std::process::ChildStdout) -> mpsc::Receiver<Value> {
+    let (sender, receiver) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut stdout = BufReader::new(stdout);
+        loop {
+            let mut length = 0;
+            loop {
+                let mut line = String::new();
+                if stdout.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let line = line.trim();
+                if line.is_empty() {
+                    break;
+                }
+                if let Some(value) = line.strip_prefix("Content-Length: ") {
+                    length = value.parse().unwrap_or(0);
+                }
+            }
+            let mut body = vec![0; length];
+            if stdout.read_exact(&mut body).is_err() {
+                return;
+            }
+            if let Ok(value) = serde_json::from_slice(&body)
+                && sender.send(value).is_err()
+            {
+                return;
+            }
+        }
+    });
+    receiver
+}
+
+/// The next message for which `wanted` holds, skipping others.
+fn next(receiver: &mpsc::Receiver<Value>, wanted: impl Fn(&Value) -> bool) -> Value {
+    loop {
+        let message = receiver
+            .recv_timeout(Duration::from_secs(20))
+            .expect("the server answers in time");
+        if wanted(&message) {
+            return message;
+        }
+    }
+}
+
+fn response(id: u64) -> impl Fn(&Value) -> bool {
+    move |message| message["id"] == id
+}
+
+fn notification(method: &'static str) -> impl Fn(&Value) -> bool {
+    move |message| message["method"] == method
+}
+
+/// Kills the server if the test ends early, so a failure never leaves a process behind.
+struct Server(std::process::Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn publishes_diagnostics_for_an_open_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_p3plint"))
+            .arg("server")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let mut stdin = server.0.stdin.take().expect("piped");
+    let messages = reader(server.0.stdout.take().expect("piped"));
+    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
+        stdin.write_all(&frame(&message)).expect("write");
+        stdin.flush().expect("flush");
+    };
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let initialized = next(&messages, response(1));
+    assert_eq!(
+        initialized["result"]["capabilities"]["positionEncoding"],
+        "utf-16"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    // `𝄞` is two UTF-16 units: the column of NOI tells which encoding was used.
+    let text = "// 𝄞\nfn h(r: R) { r.header(\"P3P\", \"CP=\\\"NOI CUR OUR NOR PHY\\\"\"); }\n";
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": "file:///tmp/handler.rs", "languageId": "rust", "version": 1, "text": text}
+        }}),
+    );
+    let published = next(&messages, notification("textDocument/publishDiagnostics"));
+    let diagnostics = published["params"]["diagnostics"]
+        .as_array()
+        .expect("an array");
+    let first = &diagnostics[0];
+    assert_eq!(first["code"], "CP101/identified-data-contradiction");
+    assert_eq!(first["range"]["start"], json!({"line": 1, "character": 35}));
+    assert_eq!(first["source"], "p3plint");
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": "file:///tmp/handler.rs", "version": 2},
+            "contentChanges": [{"text": "fn h() {}\n"}]
+        }}),
+    );
+    let cleared = next(&messages, notification("textDocument/publishDiagnostics"));
+    assert_eq!(cleared["params"]["diagnostics"], json!([]));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}),
+    );
+    next(&messages, response(2));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+    );
+    drop(stdin);
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    assert!(status.success());
+}
