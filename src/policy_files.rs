@@ -104,44 +104,30 @@ impl Loader {
         let id = FileId(self.first_id + self.loaded.files.len());
         let name = path.display().to_string();
         let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        if size > MAX_POLICY_SIZE {
-            self.loaded.files.push(SourceFile::new(name, ""));
-            self.loaded.diagnostics.push(Diagnostic::new(
-                "malformed-policy",
-                id,
-                0..0,
-                format!("{size} bytes: larger than any real policy ({MAX_POLICY_SIZE} bytes at most); not read"),
-            ));
-            return None;
-        }
-        let text = match std::fs::read(path).map(crate::source::decode) {
-            Ok(Ok(text)) => text,
-            Ok(Err(offset)) => {
-                self.loaded.files.push(SourceFile::new(name, ""));
-                self.loaded.diagnostics.push(Diagnostic::new(
-                    "malformed-policy",
-                    id,
-                    0..0,
-                    format!("not UTF-8 (first invalid byte at offset {offset}); save the policy as UTF-8"),
-                ));
-                return None;
-            }
-            Err(err) => {
-                self.loaded.files.push(SourceFile::new(name, ""));
-                self.loaded.diagnostics.push(Diagnostic::new(
-                    "malformed-policy",
-                    id,
-                    0..0,
-                    format!("cannot read the policy: {err}"),
-                ));
-                return None;
+        let problem = if size > MAX_POLICY_SIZE {
+            format!(
+                "{size} bytes: larger than any real policy ({MAX_POLICY_SIZE} bytes at most); not read"
+            )
+        } else {
+            match std::fs::read(path).map(crate::source::decode) {
+                Ok(Ok(text)) => {
+                    self.loaded.files.push(SourceFile::new(name, text.clone()));
+                    self.opened.push((path.to_path_buf(), id));
+                    return Some((id, text));
+                }
+                Ok(Err(offset)) => format!(
+                    "not UTF-8 (first invalid byte at offset {offset}); save the policy as UTF-8"
+                ),
+                Err(err) => format!("cannot read the policy: {err}"),
             }
         };
-        self.loaded.files.push(SourceFile::new(name, text.clone()));
-        self.opened.push((path.to_path_buf(), id));
-        Some((id, text))
+        // The file gets an id all the same, so the finding can name it.
+        self.loaded.files.push(SourceFile::new(name, ""));
+        self.loaded
+            .diagnostics
+            .push(Diagnostic::new("malformed-policy", id, 0..0, problem));
+        None
     }
-
     /// Resolves one POLICY-REF and adds the policies it names.
     fn follow(
         &mut self,

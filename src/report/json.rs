@@ -3,7 +3,7 @@
 
 use crate::Report;
 use crate::diagnostic::{Diagnostic, Label};
-use crate::source::{SourceDb, Span};
+use crate::source::{FileId, SourceDb, Span};
 use serde_json::{Value, json};
 
 pub fn render(report: &Report) -> String {
@@ -17,7 +17,7 @@ pub fn render(report: &Report) -> String {
     text
 }
 
-fn position_json(db: &SourceDb, label_file: crate::source::FileId, span: &Span) -> (Value, Value) {
+fn position_json(db: &SourceDb, label_file: FileId, span: &Span) -> (Value, Value) {
     let file = db.get(label_file);
     let start = file.position(span.start);
     let end = file.position(span.end);
@@ -27,15 +27,21 @@ fn position_json(db: &SourceDb, label_file: crate::source::FileId, span: &Span) 
     )
 }
 
-fn label_json(db: &SourceDb, label: &Label) -> Value {
-    let (start, end) = position_json(db, label.file, &label.span);
-    json!({
-        "path": db.get(label.file).name,
+/// `path`, `start`, `end` and `byte_range` of a span, plus `extra_key: extra`.
+fn located(db: &SourceDb, file: FileId, span: &Span, extra_key: &str, extra: &str) -> Value {
+    let (start, end) = position_json(db, file, span);
+    let mut value = json!({
+        "path": db.get(file).name,
         "start": start,
         "end": end,
-        "byte_range": [label.span.start, label.span.end],
-        "message": label.message,
-    })
+        "byte_range": [span.start, span.end],
+    });
+    value[extra_key] = json!(extra);
+    value
+}
+
+fn label_json(db: &SourceDb, label: &Label) -> Value {
+    located(db, label.file, &label.span, "message", &label.message)
 }
 
 pub fn diagnostic_json(db: &SourceDb, diagnostic: &Diagnostic) -> Value {
@@ -44,16 +50,7 @@ pub fn diagnostic_json(db: &SourceDb, diagnostic: &Diagnostic) -> Value {
         let edits: Vec<Value> = fix
             .edits
             .iter()
-            .map(|edit| {
-                let (start, end) = position_json(db, edit.file, &edit.span);
-                json!({
-                    "path": db.get(edit.file).name,
-                    "start": start,
-                    "end": end,
-                    "byte_range": [edit.span.start, edit.span.end],
-                    "content": edit.content,
-                })
-            })
+            .map(|edit| located(db, edit.file, &edit.span, "content", &edit.content))
             .collect();
         json!({
             "message": fix.message,
