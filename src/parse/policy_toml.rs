@@ -156,6 +156,22 @@ fn as_array<'a>(
     }
 }
 
+/// A string naming a P3P element of `kind` (`"nonident"`, `"indefinitely"`), as its token.
+fn element_value(
+    reporter: &mut Reporter,
+    name: &str,
+    value: &Value<'_>,
+    kind: TokenKind,
+) -> Option<Declared<&'static crate::vocabulary::Entry>> {
+    let text = as_str(reporter, name, value)?;
+    let entry = reporter.element(kind, text, value.span())?;
+    Some(Declared {
+        value: entry,
+        file: reporter.file,
+        span: value.span(),
+    })
+}
+
 fn read_policy(reporter: &mut Reporter, table: &DeTable<'_>, policy: &mut Policy) {
     const KNOWN: &[&str] = &[
         "name", "entity", "discuri", "opturi", "access", "disputes", "test",
@@ -167,17 +183,7 @@ fn read_policy(reporter: &mut Reporter, table: &DeTable<'_>, policy: &mut Policy
             "entity" | "discuri" | "opturi" => {
                 as_str(reporter, key.get_ref(), value);
             }
-            "access" => {
-                if let Some(text) = as_str(reporter, "access", value)
-                    && let Some(entry) = reporter.element(TokenKind::Access, text, value.span())
-                {
-                    policy.access = Some(Declared {
-                        value: entry,
-                        file,
-                        span: value.span(),
-                    });
-                }
-            }
+            "access" => policy.access = element_value(reporter, "access", value, TokenKind::Access),
             "test" => match value.get_ref() {
                 DeValue::Boolean(true) => {
                     policy.test = Some(Declared {
@@ -293,15 +299,8 @@ fn read_statement(reporter: &mut Reporter, table: &DeTable<'_>, span: Span) -> S
                     practices(reporter, value, TokenKind::Recipient, "recipient");
             }
             "retention" => {
-                if let Some(text) = as_str(reporter, "retention", value)
-                    && let Some(entry) = reporter.element(TokenKind::Retention, text, value.span())
-                {
-                    statement.retention = Some(Declared {
-                        value: entry,
-                        file,
-                        span: value.span(),
-                    });
-                }
+                statement.retention =
+                    element_value(reporter, "retention", value, TokenKind::Retention);
             }
             "data" => {
                 for item in as_array(reporter, "data", value) {
@@ -387,7 +386,6 @@ fn practices(
 /// `"user.name"`, `{ ref = "dynamic.cookies", categories = [...] }` or
 /// `{ name = "call statistics", categories = [...] }`.
 fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declaration::Data> {
-    let file = reporter.file;
     match item.get_ref() {
         DeValue::String(reference) => Some(reporter.data(
             Some((reference, item.span())),
@@ -408,16 +406,12 @@ fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declara
                     "name" => name = as_str(reporter, "name", value).map(str::to_string),
                     "categories" => {
                         for category in as_array(reporter, "categories", value) {
-                            if let Some(text) = as_str(reporter, "categories", category)
-                                && let Some(entry) =
-                                    reporter.element(TokenKind::Category, text, category.span())
-                            {
-                                categories.push(Declared {
-                                    value: entry,
-                                    file,
-                                    span: category.span(),
-                                });
-                            }
+                            categories.extend(element_value(
+                                reporter,
+                                "categories",
+                                category,
+                                TokenKind::Category,
+                            ));
                         }
                     }
                     other => reporter.unknown(

@@ -122,27 +122,36 @@ fn opt_out_only_fails_only_where_opt_in_is_required() {
 fn no_policy_uses_the_no_policy_rules() {
     let evaluation = eval("policyref=\"/w3c/p3p.xml\"");
     assert!(!evaluation.has_policy);
-    let action = |cookie, context, level| evaluation.cell(cookie, context, level).unwrap().action;
-    assert_eq!(
-        action(Cookie::Persistent, Context::FirstParty, "medium"),
-        Action::Leash
-    );
-    assert_eq!(
-        action(Cookie::Persistent, Context::ThirdParty, "medium"),
-        Action::Block
-    );
-    assert_eq!(
-        action(Cookie::Session, Context::ThirdParty, "medium"),
-        Action::Block
-    );
-    assert_eq!(
-        action(Cookie::Session, Context::ThirdParty, "low"),
-        Action::Accept
-    );
-    assert_eq!(
-        action(Cookie::Persistent, Context::FirstParty, "high"),
-        Action::Block
-    );
+    for (cookie, context, level, expected) in [
+        (
+            Cookie::Persistent,
+            Context::FirstParty,
+            "medium",
+            Action::Leash,
+        ),
+        (
+            Cookie::Persistent,
+            Context::ThirdParty,
+            "medium",
+            Action::Block,
+        ),
+        (
+            Cookie::Session,
+            Context::ThirdParty,
+            "medium",
+            Action::Block,
+        ),
+        (Cookie::Session, Context::ThirdParty, "low", Action::Accept),
+        (
+            Cookie::Persistent,
+            Context::FirstParty,
+            "high",
+            Action::Block,
+        ),
+    ] {
+        let cell = evaluation.cell(cookie, context, level).unwrap();
+        assert_eq!(cell.action, expected, "{cell:?}");
+    }
 }
 
 #[test]
