@@ -5,7 +5,11 @@
 //!
 //! ```text
 //! discover (Input) -> extract (Emission) -> parse (CompactPolicy) -> check (Diagnostic) -> report
+//!              policy_files -> parse (Declaration) -> derive (Derived) ---^
 //! ```
+//!
+//! `lint` runs it over a tree; `lint_source` over one text in memory (tests, rule examples, the
+//! language server).
 //!
 //! Files are read once each, skipped early when their bytes cannot hold a P3P header, and checked
 //! in parallel; the report is sorted, so output does not depend on thread count.
@@ -122,7 +126,7 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
 fn sort(report: &mut Report) {
     let db = &report.db;
     report.diagnostics.sort_by(|a, b| {
-        let name = |d: &Diagnostic| db.get(d.primary.file).name.clone();
+        let name = |d: &Diagnostic| db.get(d.primary.file).name.as_str();
         (name(a), a.sort_key()).cmp(&(name(b), b.sort_key()))
     });
 }
