@@ -194,38 +194,48 @@ fn required_kinds(
         .always
         .iter()
         .chain(params.kinds.iter().filter(|_| !exempt));
-    required
+    let missing: Vec<TokenKind> = required
         .filter(|kind| {
             !policy
                 .tokens
                 .iter()
                 .any(|token| token.kind() == Some(**kind))
         })
-        .map(|kind| {
-            let choices: Vec<&str> = vocabulary()
-                .entries()
-                .iter()
-                .filter(|entry| entry.kind == *kind && entry.status == Status::Standard)
-                .map(|entry| entry.name.as_str())
-                .collect();
-            let mut diagnostic = Diagnostic::new(
-                &rule.name,
-                file,
-                policy.span.clone(),
-                format!("the compact policy has no {} token", kind.as_str()),
-            )
-            .with_label(format!("no {} token", kind.as_str()))
-            .with_note(format!("{} tokens: {}", kind.as_str(), choices.join(" ")));
-            if *kind != TokenKind::Access && !exempt {
-                diagnostic = diagnostic.with_note(format!(
-                    "only a policy with `{}` may leave out purposes, recipients, retention and \
-                     categories",
-                    params.exempt_token
-                ));
-            }
-            diagnostic
-        })
-        .collect()
+        .copied()
+        .collect();
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    // One finding for the policy, naming every kind it lacks.
+    let names: Vec<&str> = missing.iter().map(|kind| kind.as_str()).collect();
+    let listed = match names.split_last() {
+        Some((last, rest)) if !rest.is_empty() => format!("{} or {last}", rest.join(", ")),
+        _ => names.concat(),
+    };
+    let mut diagnostic = Diagnostic::new(
+        &rule.name,
+        file,
+        policy.span.clone(),
+        format!("the compact policy has no {listed} token"),
+    )
+    .with_label(format!("no {listed} token"));
+    for kind in &missing {
+        let choices: Vec<&str> = vocabulary()
+            .entries()
+            .iter()
+            .filter(|entry| entry.kind == *kind && entry.status == Status::Standard)
+            .map(|entry| entry.name.as_str())
+            .collect();
+        diagnostic =
+            diagnostic.with_note(format!("{} tokens: {}", kind.as_str(), choices.join(" ")));
+    }
+    if !exempt && missing.iter().any(|kind| *kind != TokenKind::Access) {
+        diagnostic = diagnostic.with_note(format!(
+            "only a policy with `{}` may leave out purposes, recipients, retention and categories",
+            params.exempt_token
+        ));
+    }
+    vec![diagnostic]
 }
 
 fn at_most_one(
