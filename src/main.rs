@@ -87,6 +87,12 @@ struct CheckArgs {
     /// With --fix, also apply unsafe fixes (they change the emitted policy).
     #[arg(long, requires = "fix")]
     unsafe_fixes: bool,
+    /// Exit 1 on warnings too, not only on errors.
+    #[arg(long, conflicts_with = "exit_zero")]
+    error_on_warning: bool,
+    /// Exit 0 even when there are findings (2 still means the run failed).
+    #[arg(long)]
+    exit_zero: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -200,7 +206,15 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         out.push('\n');
     }
     print(&out);
-    Ok(report::exit_code(&report))
+    let warned = report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == p3plint::diagnostic::Severity::Warning);
+    Ok(match (args.exit_zero, args.error_on_warning && warned) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => report::exit_code(&report),
+    })
 }
 
 fn lint_or_fail(paths: &[PathBuf], config: &Config) -> Result<p3plint::Report, Failure> {

@@ -66,6 +66,11 @@ fn warnings_alone_exit_zero_and_ignore_turns_rules_off() {
     assert!(stdout(&output).contains("test-policy"));
     let output = p3plint(dir.path(), &["check", "--ignore", "CP103"]);
     assert!(stdout(&output).contains("All checks passed"));
+    let strict = p3plint(dir.path(), &["check", "--error-on-warning"]);
+    assert_eq!(strict.status.code(), Some(1));
+    let broken = project(&[("src/a.rs", BROKEN)]);
+    let lenient = p3plint(broken.path(), &["check", "--exit-zero"]);
+    assert_eq!(lenient.status.code(), Some(0));
 }
 
 #[test]
