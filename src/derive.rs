@@ -162,12 +162,6 @@ pub fn derive(policy: &Policy) -> Derived {
             .unwrap_or(usize::MAX)
     };
     tokens.sort_by_key(|token| order(token.entry));
-    // Purposes and recipients always carry a consent; others never do.
-    for token in &mut tokens {
-        if !matches!(token.entry.kind, TokenKind::Purpose | TokenKind::Recipient) {
-            token.consent = None;
-        }
-    }
     Derived { tokens }
 }
 

@@ -22,18 +22,6 @@ pub enum TokenKind {
 }
 
 impl TokenKind {
-    pub const ALL: [TokenKind; 9] = [
-        TokenKind::Access,
-        TokenKind::Disputes,
-        TokenKind::Remedies,
-        TokenKind::NonIdentifiable,
-        TokenKind::Purpose,
-        TokenKind::Recipient,
-        TokenKind::Retention,
-        TokenKind::Category,
-        TokenKind::Test,
-    ];
-
     pub fn as_str(self) -> &'static str {
         match self {
             TokenKind::Access => "access",
