@@ -199,10 +199,7 @@ pub fn diagnostics(
 
 /// An LSP position: zero-based line, and column in the client's encoding.
 pub fn position(file: &SourceFile, offset: usize, encoding: Encoding) -> Position {
-    let offset = offset.min(file.text.len());
-    let line = file.line_index(offset);
-    let line_start = file.line_range(line).map_or(0, |range| range.start);
-    let prefix = file.text.get(line_start..offset).unwrap_or_default();
+    let (line, prefix) = file.line_prefix(offset);
     let character = match encoding {
         Encoding::Utf8 => prefix.len(),
         Encoding::Utf16 => prefix.encode_utf16().count(),

@@ -59,14 +59,19 @@ impl SourceFile {
 
     /// One-based line and one-based column counted in characters (Unicode scalar values).
     pub fn position(&self, offset: usize) -> Position {
-        let offset = self.floor_char_boundary(offset.min(self.text.len()));
-        let line = self.line_index(offset);
-        let line_start = self.line_starts[line];
-        let column = self.text[line_start..offset].chars().count() + 1;
+        let (line, before) = self.line_prefix(offset);
         Position {
             line: line + 1,
-            column,
+            column: before.chars().count() + 1,
         }
+    }
+
+    /// The zero-based line of `offset` and the text of that line before it. An offset past the
+    /// end or inside a character is moved back to the nearest character boundary.
+    pub fn line_prefix(&self, offset: usize) -> (usize, &str) {
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_index(offset);
+        (line, &self.text[self.line_starts[line]..offset])
     }
 
     fn floor_char_boundary(&self, mut offset: usize) -> usize {
@@ -98,14 +103,6 @@ impl SourceDb {
 
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
-    }
-
-    pub fn len(&self) -> usize {
-        self.files.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.files.is_empty()
     }
 }
 
