@@ -373,39 +373,26 @@ pub fn render_text(policy: Option<&CompactPolicy>, evaluation: &Evaluation) -> S
         out.push_str(UNSATISFACTORY);
         out.push('\n');
     }
-    for (group, title) in [
-        (Cookie::Persistent, Context::FirstParty),
-        (Cookie::Persistent, Context::ThirdParty),
-        (Cookie::Session, Context::FirstParty),
-        (Cookie::Session, Context::ThirdParty),
-    ]
-    .iter()
-    .map(|&(cookie, context)| {
-        (
-            (cookie, context),
-            format!(
-                "{} cookies, {} usage",
-                if cookie == Cookie::Persistent {
-                    "Persistent"
-                } else {
-                    "Session"
-                },
-                context.as_str()
-            ),
-        )
-    }) {
-        out.push_str(&format!("\n{title}\n"));
-        for cell in evaluation
-            .cells
-            .iter()
-            .filter(|c| (c.cookie, c.context) == group)
-        {
-            out.push_str(&format!(
-                " \u{2022} {}: {} [{}]\n",
-                cell.level_title,
-                cell.reason,
-                cell.action.as_str()
-            ));
+    // The seed's layout: persistent then session, first- then third-party, as `cells` is ordered.
+    for cookie in Cookie::ALL {
+        for context in Context::ALL {
+            let kind = match cookie {
+                Cookie::Persistent => "Persistent",
+                Cookie::Session => "Session",
+            };
+            out.push_str(&format!("\n{kind} cookies, {} usage\n", context.as_str()));
+            for cell in evaluation
+                .cells
+                .iter()
+                .filter(|c| c.cookie == cookie && c.context == context)
+            {
+                out.push_str(&format!(
+                    " \u{2022} {}: {} [{}]\n",
+                    cell.level_title,
+                    cell.reason,
+                    cell.action.as_str()
+                ));
+            }
         }
     }
     if !evaluation.pii.is_empty() && !evaluation.offending.is_empty() {
