@@ -17,6 +17,7 @@
 use super::{Context, Emission, MappedText};
 use crate::source::Span;
 use proc_macro2::{TokenStream, TokenTree};
+use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
 use syn::punctuated::Punctuated;
 use syn::visit::{self, Visit};
@@ -29,12 +30,35 @@ pub struct ParseFailure {
     pub span: Span,
 }
 
-/// How deep constants may refer to constants before resolution gives up (guards against cycles).
+/// How many names deep one resolution may follow (`A` -> `B` -> ...), counted across `concat!`
+/// as well: the one depth limit of the resolver.
 const MAX_RESOLVE_DEPTH: usize = 8;
+
+/// A value built from literals that grows past this is not a header value anyone sends (servers
+/// cap a whole header block near 8 KiB); it is given up rather than built, so chains such as
+/// `const A: &str = concat!(B, B);` cannot grow exponentially.
+const MAX_RESOLVED_LEN: usize = 16 * 1024;
 
 /// Deeper bracket nesting than this is left to the line scanner: syn parses recursively, and a
 /// generated or hostile file must not exhaust the stack.
 const MAX_NESTING: usize = 256;
+
+/// Stack that syn, the visitors and the drop of the tree may need per token, measured with the
+/// deepest shapes found (`&&&..u8`, `Vec<Vec<..>>`, `return return ..`: about 3.5 KiB per token
+/// in release builds, 36 KiB unoptimised) and doubled. Every recursion in syn consumes at least
+/// one token per level, so tokens times this bounds the stack by construction.
+const STACK_PER_TOKEN: usize = if cfg!(debug_assertions) {
+    64 * 1024
+} else {
+    8 * 1024
+};
+
+/// The most stack one parse may be given; a file with more tokens than this allows is left to
+/// the line scanner, so memory stays bounded whatever the input.
+const MAX_PARSE_STACK: usize = 512 * 1024 * 1024;
+
+/// The most tokens syn is given at once.
+pub const MAX_PARSED_TOKENS: usize = MAX_PARSE_STACK / STACK_PER_TOKEN;
 
 pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
     if let Some(at) = too_deep(source) {
@@ -44,13 +68,68 @@ pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
         });
     }
     let prepared = blank_bom_and_shebang(source);
-    let result = match syn::parse_str::<syn::File>(&prepared) {
+    // proc-macro2's lexer is iterative; counting its tokens tells how deep syn could go.
+    let tokens: TokenStream = match prepared.parse() {
+        Ok(tokens) => tokens,
+        Err(_) => {
+            // syn words the lexer's error and places it; ask it for the same error.
+            let failure = syn::parse_str::<syn::File>(&prepared)
+                .err()
+                .map(|err| ParseFailure {
+                    message: err.to_string(),
+                    span: err.span().byte_range(),
+                });
+            proc_macro2::extra::invalidate_current_thread_spans();
+            return Err(failure.unwrap_or_else(|| ParseFailure {
+                message: "cannot parse string into token stream".into(),
+                span: 0..0,
+            }));
+        }
+    };
+    let count = count_tokens(&tokens);
+    if count > MAX_PARSED_TOKENS {
+        proc_macro2::extra::invalidate_current_thread_spans();
+        return Err(ParseFailure {
+            message: format!(
+                "{count} tokens, more than the {MAX_PARSED_TOKENS} the parser is given at once"
+            ),
+            span: 0..0,
+        });
+    }
+    let stack = count.saturating_mul(STACK_PER_TOKEN).max(STACK_PER_TOKEN);
+    // Runs on the current stack when enough of it is left, else on a fresh one of that size.
+    let result = stacker::maybe_grow(stack, stack, || parse_and_find(source, tokens));
+    proc_macro2::extra::invalidate_current_thread_spans();
+    result
+}
+
+/// Tokens in a stream, groups counted as two (their delimiters), without recursing.
+fn count_tokens(tokens: &TokenStream) -> usize {
+    let mut count = 0;
+    let mut pending = vec![tokens.clone()];
+    while let Some(stream) = pending.pop() {
+        for tree in stream {
+            count += 1;
+            if let TokenTree::Group(group) = tree {
+                count += 1;
+                pending.push(group.stream());
+            }
+        }
+    }
+    count
+}
+
+/// Parses the file and walks it; everything that recurses over the tree (parse, visit, drop)
+/// happens in here, on the stack `extract` sized for it.
+fn parse_and_find(source: &str, tokens: TokenStream) -> Result<Vec<Emission>, ParseFailure> {
+    match syn::parse2::<syn::File>(tokens) {
         Ok(file) => {
             let mut bindings = Bindings::default();
             bindings.visit_file(&file);
             let mut finder = Finder {
                 source,
                 bindings: bindings.values,
+                resolved: RefCell::default(),
                 candidates: BTreeMap::new(),
             };
             finder.visit_file(&file);
@@ -60,9 +139,7 @@ pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
             message: err.to_string(),
             span: err.span().byte_range(),
         }),
-    };
-    proc_macro2::extra::invalidate_current_thread_spans();
-    result
+    }
 }
 
 /// Where bracket nesting first exceeds `MAX_NESTING`. Brackets inside strings and comments are
@@ -142,9 +219,14 @@ impl<'ast> Visit<'ast> for Bindings {
 }
 
 fn pattern_name(pat: &syn::Pat) -> Option<String> {
+    pattern_ident(pat).map(syn::Ident::to_string)
+}
+
+/// The name a `let` binds when its pattern is a plain name, typed or not.
+fn pattern_ident(pat: &syn::Pat) -> Option<&syn::Ident> {
     match pat {
-        syn::Pat::Ident(ident) => Some(ident.ident.to_string()),
-        syn::Pat::Type(typed) => pattern_name(&typed.pat),
+        syn::Pat::Ident(ident) => Some(&ident.ident),
+        syn::Pat::Type(typed) => pattern_ident(&typed.pat),
         _ => None,
     }
 }
@@ -154,6 +236,9 @@ fn pattern_name(pat: &syn::Pat) -> Option<String> {
 struct Finder<'s> {
     source: &'s str,
     bindings: HashMap<String, Expr>,
+    /// Each binding resolved at each depth, computed once: resolution is then linear in the
+    /// number of bindings however they refer to each other.
+    resolved: RefCell<HashMap<(String, usize), Option<MappedText>>>,
     candidates: BTreeMap<(usize, usize), (Context, MappedText)>,
 }
 
@@ -204,23 +289,41 @@ impl Finder<'_> {
             {
                 self.resolve(&call.receiver, depth)
             }
-            Expr::Macro(mac) if mac.mac.path.is_ident("concat") => self.resolve_concat(&mac.mac),
-            Expr::Path(path) => {
-                let name = path.path.get_ident()?.to_string();
-                self.resolve(self.bindings.get(&name)?, depth + 1)
+            Expr::Macro(mac) if mac.mac.path.is_ident("concat") => {
+                self.resolve_concat(&mac.mac, depth)
             }
+            Expr::Path(path) => self.resolve_binding(&path.path.get_ident()?.to_string(), depth),
             _ => None,
         }
     }
 
-    fn resolve_concat(&self, mac: &syn::Macro) -> Option<MappedText> {
+    /// The value of the binding `name`, memoised per depth. A binding that refers to itself
+    /// (directly or through others) is cut by the depth limit, and its failure memoised too.
+    fn resolve_binding(&self, name: &str, depth: usize) -> Option<MappedText> {
+        let key = (name.to_string(), depth);
+        if let Some(known) = self.resolved.borrow().get(&key) {
+            return known.clone();
+        }
+        let value = self
+            .bindings
+            .get(name)
+            .and_then(|expr| self.resolve(expr, depth + 1))
+            .filter(|text| text.text.len() <= MAX_RESOLVED_LEN);
+        self.resolved.borrow_mut().insert(key, value.clone());
+        value
+    }
+
+    fn resolve_concat(&self, mac: &syn::Macro, depth: usize) -> Option<MappedText> {
         let parts = mac
             .parse_body_with(Punctuated::<Expr, syn::Token![,]>::parse_terminated)
             .ok()?;
         let mut joined: Option<MappedText> = None;
         for part in &parts {
-            let text = self.resolve(part, 0)?;
+            let text = self.resolve(part, depth)?;
             match &mut joined {
+                Some(joined) if joined.text.len() + text.text.len() > MAX_RESOLVED_LEN => {
+                    return None;
+                }
                 Some(joined) => joined.append(text),
                 None => joined = Some(text),
             }
@@ -274,7 +377,7 @@ impl Finder<'_> {
     /// they are one (`format!`, `vec!`, `println!`), otherwise look at their string literals.
     fn scan_macro(&mut self, mac: &syn::Macro) {
         if mac.path.is_ident("concat") {
-            if let Some(text) = self.resolve_concat(mac) {
+            if let Some(text) = self.resolve_concat(mac, 0) {
                 self.check_embedded(text);
             }
             return;
@@ -327,8 +430,9 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_local(&mut self, local: &'ast syn::Local) {
-        if let (syn::Pat::Ident(ident), Some(init)) = (&local.pat, &local.init) {
-            self.check_binding(&ident.ident, &init.expr);
+        // `let p3p: &str = ..` as well as `let p3p = ..`: the same patterns `Bindings` records.
+        if let (Some(ident), Some(init)) = (pattern_ident(&local.pat), &local.init) {
+            self.check_binding(ident, &init.expr);
         }
         visit::visit_local(self, local);
     }
@@ -542,6 +646,40 @@ fn a(resp: &mut Response) {
         let failure = extract(&source).unwrap_err();
         assert!(failure.message.contains("nest"));
         assert_eq!(failure.span.start, 9 + MAX_NESTING - 1);
+    }
+
+    #[test]
+    fn typed_and_untyped_lets_named_for_p3p_are_read() {
+        let source = "fn f() { let p3p_policy: &str = \"NOI DSP COR PHY\"; let p3p = \"NOI\"; }";
+        assert_eq!(
+            find(source),
+            [
+                (Context::Tokens, "NOI DSP COR PHY".to_string()),
+                (Context::Tokens, "NOI".to_string())
+            ]
+        );
+    }
+
+    #[test]
+    fn self_referring_and_exponential_bindings_stay_cheap() {
+        assert!(find("const P3P: &str = concat!(P3P);").is_empty());
+        // 40 constants, each two of the next: 2^40 leaves if expanded, one resolution each here.
+        let mut chain: String = (0..40)
+            .map(|i| format!("const C{i}: &str = concat!(C{0}, C{0});\n", i + 1))
+            .collect();
+        chain.push_str("const C40: &str = \"NOI \";\nfn h(r: R) { r.header(\"P3P\", C0); }\n");
+        let started = std::time::Instant::now();
+        assert!(
+            find(&chain).is_empty(),
+            "a value past the length cap is given up"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
+        // Resolution still follows names through `concat!` up to the depth limit.
+        let short = "const B: &str = concat!(\"CP=\\\"NOI\", C);\nconst C: &str = \"\\\"\";\nfn h(r: R) { r.header(\"P3P\", concat!(B, \" DSP\")); }\n";
+        assert_eq!(
+            find(short),
+            [(Context::HeaderValue, "CP=\"NOI\" DSP".to_string())]
+        );
     }
 
     #[test]

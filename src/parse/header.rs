@@ -142,19 +142,22 @@ impl Parser<'_> {
     /// A header value that starts with the header name, as in `.header("P3P", "P3P: CP=...")`.
     fn header_name_prefix(&mut self) {
         let rest = self.rest();
-        if rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("p3p") {
-            let after = rest[3..].trim_start();
-            if let Some(after_colon) = after.strip_prefix(':') {
-                let start = self.pos;
-                self.pos = self.value.len() - after_colon.len();
-                if self.context == Context::HeaderValue {
-                    self.report(
-                        start..self.pos,
-                        "the header value repeats the header name `P3P:`",
-                    )
-                    .help = Some("send only the directives as the value of the P3P header".into());
-                }
-            }
+        // `get`, not indexing: the third byte may fall inside a multi-byte character.
+        let Some(after_colon) = rest
+            .get(..3)
+            .filter(|name| name.eq_ignore_ascii_case("p3p"))
+            .and_then(|_| rest[3..].trim_start().strip_prefix(':'))
+        else {
+            return;
+        };
+        let start = self.pos;
+        self.pos = self.value.len() - after_colon.len();
+        if self.context == Context::HeaderValue {
+            self.report(
+                start..self.pos,
+                "the header value repeats the header name `P3P:`",
+            )
+            .help = Some("send only the directives as the value of the P3P header".into());
         }
     }
 
@@ -308,5 +311,24 @@ impl Parser<'_> {
             span: self.text.source_span(range),
             tokens,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn multi_byte_characters_near_the_start_do_not_panic() {
+        for value in ["b ؍", "noé", "p3é", "P3P:", "é", ""] {
+            for context in [Context::HeaderValue, Context::Tokens, Context::Embedded] {
+                let text = MappedText::verbatim(value, 0..value.len());
+                parse(FileId(0), &text, context);
+            }
+        }
+        let text = MappedText::verbatim("P3P: CP=\"NOI\"", 0..13);
+        let (policy, found) = parse(FileId(0), &text, Context::HeaderValue);
+        assert_eq!(policy.map(|p| p.tokens.len()), Some(1));
+        assert!(found[0].message.contains("repeats the header name"));
     }
 }
