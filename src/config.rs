@@ -17,6 +17,9 @@ pub const FILE_NAME: &str = "lint.toml";
 /// Default exclusions: version control, build output, vendored packages.
 pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
 
+/// A lint.toml is a few hundred bytes; one past this is refused unread.
+const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
+
 /// Files above this size are skipped unread.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
 
@@ -95,7 +98,7 @@ impl Config {
     /// Loads one lint.toml.
     pub fn load(path: &Path, cwd: &Path) -> Result<Config, ConfigError> {
         let name = path.display().to_string();
-        let text = match std::fs::read(cwd.join(path)) {
+        let text = match crate::files::read(&cwd.join(path), MAX_CONFIG_SIZE) {
             Ok(bytes) => match crate::source::decode(bytes) {
                 Ok(text) => text,
                 Err(offset) => {

@@ -22,8 +22,14 @@ pub struct Input {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputStatus {
     Read(FileKind),
-    TooLarge { size: u64, limit: u64 },
+    TooLarge {
+        size: u64,
+        limit: u64,
+    },
     Unreadable(String),
+    /// A symbolic link met while walking that leads outside the walked directory: not followed,
+    /// so a checked tree cannot make p3plint read (and print) files elsewhere.
+    LinkOutside,
 }
 
 /// A path named on the command line does not exist: the run cannot go on.
@@ -36,6 +42,13 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
     let mut inputs = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|_| MissingPath(path.clone()))?;
+        if !metadata.is_file() && !metadata.is_dir() {
+            inputs.push(Input {
+                path: path.clone(),
+                status: InputStatus::Unreadable(crate::files::ReadError::NotRegular.to_string()),
+            });
+            continue;
+        }
         if metadata.is_file() {
             // Named files are always checked, whatever their name or the exclusions say.
             let kind = FileKind::for_path(path).unwrap_or(FileKind::Text);
@@ -47,11 +60,27 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             ));
             continue;
         }
+        let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        let mut outside = Vec::new();
         let walk = WalkDir::new(path)
             .follow_links(true)
             .sort_by_file_name()
             .into_iter()
-            .filter_entry(|entry| entry.depth() == 0 || !filter.is_excluded(entry.path()));
+            .filter_entry(|entry| {
+                if entry.depth() == 0 || filter.is_excluded(entry.path()) {
+                    return entry.depth() == 0;
+                }
+                let leaves = entry.path_is_symlink()
+                    && std::fs::canonicalize(entry.path())
+                        .is_ok_and(|target| !target.starts_with(&root));
+                if leaves {
+                    outside.push(Input {
+                        path: entry.path().to_path_buf(),
+                        status: InputStatus::LinkOutside,
+                    });
+                }
+                !leaves
+            });
         for entry in walk {
             match entry {
                 Ok(entry) if entry.file_type().is_file() => {
@@ -73,6 +102,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                 Err(err) => inputs.push(walk_error(path, &err)),
             }
         }
+        inputs.append(&mut outside);
     }
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.dedup_by(|a, b| a.path == b.path);

@@ -23,6 +23,7 @@ pub mod diagnostic;
 pub mod discover;
 pub mod explain;
 pub mod extract;
+pub mod files;
 pub mod fix;
 pub mod ie6;
 pub mod lsp;
@@ -68,8 +69,15 @@ pub enum RunError {
 /// Checks every file under `paths`, against the declaration when there is one.
 pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     let inputs = discover::discover(paths, config).map_err(|m| RunError::MissingPath(m.0))?;
-    let loaded = policy_files::find(config.policy_file.as_deref(), paths)
-        .map(|path| policy_files::load(&path, inputs.len()));
+    // A configured declaration may be read anywhere under lint.toml's directory; a discovered
+    // `w3c/p3p.xml` only under the directory it was found in.
+    let loaded = policy_files::find(config.policy_file.as_deref(), paths).map(|path| {
+        let root = match config.policy_file {
+            Some(_) => config.absolute_root(),
+            None => policy_files::site_root(&path),
+        };
+        policy_files::load(&path, &root, inputs.len())
+    });
     let declared = loaded
         .as_ref()
         .filter(|l| l.usable)
@@ -79,7 +87,13 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
             .par_iter()
             .enumerate()
             .map(|(index, input)| {
-                lint_input(FileId(index), input, &config.rules, declared.as_ref())
+                lint_input(
+                    FileId(index),
+                    input,
+                    config.max_file_size,
+                    &config.rules,
+                    declared.as_ref(),
+                )
             })
             .collect()
     };
@@ -170,6 +184,7 @@ pub fn parse_argument(input: &str) -> (Report, Option<parse::CompactPolicy>) {
 fn lint_input(
     file: FileId,
     input: &Input,
+    max_file_size: u64,
     rules: &RuleSettings,
     declared: Option<&Declared>,
 ) -> (Option<String>, Vec<Diagnostic>) {
@@ -181,13 +196,30 @@ fn lint_input(
                 .with_help("raise `[paths] max-file-size` in lint.toml to check it");
             return (None, rules.resolve(vec![diagnostic]));
         }
+        InputStatus::LinkOutside => {
+            let diagnostic = Diagnostic::new(
+                "link-outside-tree",
+                file,
+                0..0,
+                "a symbolic link to a file outside the checked directory; not followed",
+            )
+            .with_help("name the target on the command line to check it");
+            return (None, rules.resolve(vec![diagnostic]));
+        }
         InputStatus::Unreadable(reason) => {
             let diagnostic = Diagnostic::new("unreadable-input", file, 0..0, reason.clone());
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
-    let bytes = match std::fs::read(&input.path) {
+    let bytes = match files::read(&input.path, max_file_size) {
         Ok(bytes) => bytes,
+        Err(files::ReadError::TooLarge { limit }) => {
+            // It grew after discovery, or the file system under-reported its size (/proc).
+            let message = format!("skipped: over the {limit}-byte limit");
+            let diagnostic = Diagnostic::new("file-too-large", file, 0..0, message)
+                .with_help("raise `[paths] max-file-size` in lint.toml to check it");
+            return (None, rules.resolve(vec![diagnostic]));
+        }
         Err(err) => {
             let diagnostic = Diagnostic::new("unreadable-input", file, 0..0, err.to_string());
             return (None, rules.resolve(vec![diagnostic]));

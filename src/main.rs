@@ -323,7 +323,8 @@ fn declaration_command(path: &std::path::Path, describe: bool) -> Result<u8, Fai
             path.display()
         )));
     }
-    let loaded = p3plint::policy_files::load(path, 0);
+    let root = p3plint::policy_files::site_root(path);
+    let loaded = p3plint::policy_files::load(path, &root, 0);
     let mut db = p3plint::source::SourceDb::default();
     for file in &loaded.files {
         db.add(file.clone());

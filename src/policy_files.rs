@@ -43,19 +43,38 @@ pub fn find(configured: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
         .find(|candidate| candidate.is_file())
 }
 
-/// Reads the declaration at `path`; its files get ids from `first_id` on.
-pub fn load(path: &Path, first_id: usize) -> Loaded {
+/// The site root of a policy file: the directory above `w3c/`, or the file's own directory.
+/// `about="/x.xml"` is resolved from here, and nothing outside it is read.
+pub fn site_root(policy_path: &Path) -> PathBuf {
+    let dir = policy_path.parent().unwrap_or(Path::new("."));
+    let root = if dir.file_name().is_some_and(|name| name == "w3c") {
+        dir.parent().unwrap_or(dir)
+    } else {
+        dir
+    };
+    root.to_path_buf()
+}
+
+/// Reads the declaration at `path` and the policy files it references, none of them outside
+/// `root` (checked after symbolic links and `..` are resolved); its files get ids from
+/// `first_id` on.
+pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
+    // An empty root (`w3c/p3p.xml` named from its site root) is the working directory.
+    let root = if root.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        root
+    };
     let mut loader = Loader {
+        root: std::fs::canonicalize(root).unwrap_or_else(|_| root.to_path_buf()),
         first_id,
         loaded: Loaded::default(),
         opened: Vec::new(),
-        parsed_by_path: Vec::new(),
     };
-    let Some((file, text)) = loader.open(path) else {
+    let Some((file, text)) = loader.open(path, None) else {
         return loader.loaded;
     };
-    let is_toml = path.extension().is_some_and(|e| e == "toml");
-    if is_toml {
+    if is_toml(path) {
         let parsed = policy_toml::parse(file, &text);
         loader.loaded.diagnostics.extend(parsed.diagnostics);
         loader.loaded.declaration.policies = parsed.policies;
@@ -90,44 +109,131 @@ pub fn load(path: &Path, first_id: usize) -> Loaded {
     loader.loaded
 }
 
+fn is_toml(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "toml")
+}
+
+/// The POLICY-REF a file is opened for.
+struct Referrer<'a> {
+    file: FileId,
+    reference: &'a policy_xml::PolicyRef,
+}
+
+/// What opening a path gave.
+enum Opened {
+    /// Read now for the first time.
+    New(FileId, String),
+    /// Read before under another spelling (`d/../pol.xml`): its policies are known.
+    Again(Vec<Policy>),
+}
+
 struct Loader {
+    /// The canonical project root: nothing outside it is read.
+    root: PathBuf,
     first_id: usize,
     loaded: Loaded,
-    /// Files already read, so a file named by several references is read once.
-    opened: Vec<(PathBuf, FileId)>,
-    /// The policies of each policy file read.
-    parsed_by_path: Vec<(PathBuf, Vec<Policy>)>,
+    /// Each file read, by canonical path, with the policies it holds: read once per run.
+    opened: Vec<(PathBuf, Vec<Policy>)>,
 }
 
 impl Loader {
-    fn open(&mut self, path: &Path) -> Option<(FileId, String)> {
-        let id = FileId(self.first_id + self.loaded.files.len());
-        let name = path.display().to_string();
-        let size = std::fs::metadata(path).map_or(0, |m| m.len());
-        let problem = if size > MAX_POLICY_SIZE {
-            format!(
-                "{size} bytes: larger than any real policy ({MAX_POLICY_SIZE} bytes at most); not read"
-            )
-        } else {
-            match std::fs::read(path).map(crate::source::decode) {
-                Ok(Ok(text)) => {
-                    self.loaded.files.push(SourceFile::new(name, text.clone()));
-                    self.opened.push((path.to_path_buf(), id));
-                    return Some((id, text));
+    /// Opens the entry file (no referrer) or a referenced one. `None` when it cannot be read;
+    /// the finding is recorded.
+    fn open(&mut self, path: &Path, referrer: Option<&Referrer<'_>>) -> Option<(FileId, String)> {
+        match self.open_once(path, referrer)? {
+            Opened::New(id, text) => Some((id, text)),
+            Opened::Again(_) => None,
+        }
+    }
+
+    fn open_once(&mut self, path: &Path, referrer: Option<&Referrer<'_>>) -> Option<Opened> {
+        let canonical = match std::fs::canonicalize(path) {
+            Ok(canonical) => canonical,
+            Err(err) => {
+                match referrer {
+                    Some(referrer) => self.missing(
+                        referrer.file,
+                        referrer.reference.span.clone(),
+                        format!(
+                            "`{}` names {}, which does not exist",
+                            referrer.reference.about,
+                            path.display()
+                        ),
+                    ),
+                    None => self.unreadable(path, format!("cannot read the policy: {err}")),
                 }
-                Ok(Err(offset)) => format!(
-                    "not UTF-8 (first invalid byte at offset {offset}); save the policy as UTF-8"
-                ),
-                Err(err) => format!("cannot read the policy: {err}"),
+                return None;
             }
         };
-        // The file gets an id all the same, so the finding can name it.
-        self.loaded.files.push(SourceFile::new(name, ""));
+        if !canonical.starts_with(&self.root) {
+            let message = match referrer {
+                Some(referrer) => format!(
+                    "`{}` leads outside the project; it is not read",
+                    referrer.reference.about
+                ),
+                None => format!(
+                    "{} leads outside the project; it is not read",
+                    path.display()
+                ),
+            };
+            self.outside(path, referrer, message);
+            return None;
+        }
+        if let Some((_, policies)) = self.opened.iter().find(|(seen, _)| *seen == canonical) {
+            return Some(Opened::Again(policies.clone()));
+        }
+        let id = FileId(self.first_id + self.loaded.files.len());
+        let problem = match crate::files::read(&canonical, MAX_POLICY_SIZE) {
+            Ok(bytes) => match crate::source::decode(bytes) {
+                Ok(text) => {
+                    let name = path.display().to_string();
+                    self.loaded.files.push(SourceFile::new(name, text.clone()));
+                    self.opened.push((canonical, Vec::new()));
+                    return Some(Opened::New(id, text));
+                }
+                Err(offset) => format!(
+                    "not UTF-8 (first invalid byte at offset {offset}); save the policy as UTF-8"
+                ),
+            },
+            Err(crate::files::ReadError::TooLarge { limit }) => {
+                format!("larger than any real policy ({limit} bytes at most); not read")
+            }
+            Err(err) => format!("cannot read the policy: {err}"),
+        };
+        self.unreadable(path, problem);
+        None
+    }
+
+    /// A finding on a file that could not be read; the file gets an id all the same, so the
+    /// finding can name it.
+    fn unreadable(&mut self, path: &Path, problem: String) {
+        let id = FileId(self.first_id + self.loaded.files.len());
+        self.loaded
+            .files
+            .push(SourceFile::new(path.display().to_string(), ""));
         self.loaded
             .diagnostics
             .push(Diagnostic::new("malformed-policy", id, 0..0, problem));
-        None
     }
+
+    fn outside(&mut self, path: &Path, referrer: Option<&Referrer<'_>>, message: String) {
+        let (file, span) = match referrer {
+            Some(referrer) => (referrer.file, referrer.reference.span.clone()),
+            None => {
+                let id = FileId(self.first_id + self.loaded.files.len());
+                self.loaded
+                    .files
+                    .push(SourceFile::new(path.display().to_string(), ""));
+                (id, 0..0)
+            }
+        };
+        self.loaded.diagnostics.push(
+            Diagnostic::new("policy-outside-project", file, span, message)
+                .with_label("not followed")
+                .with_help("keep the policy files inside the project and name them by their path on the site, such as `/w3c/policy.xml`"),
+        );
+    }
+
     /// Resolves one POLICY-REF and adds the policies it names.
     fn follow(
         &mut self,
@@ -140,50 +246,39 @@ impl Loader {
             Some((target, fragment)) => (target, Some(fragment)),
             None => (reference.about.as_str(), None),
         };
+        let referrer = Referrer {
+            file: reference_file,
+            reference,
+        };
         let candidates: Vec<Policy> = if target.is_empty() {
             inline.to_vec()
+        } else if has_scheme(target) {
+            let message = format!(
+                "`{}` is a URL; p3plint reads only files of the project",
+                reference.about
+            );
+            self.outside(reference_path, Some(&referrer), message);
+            return;
         } else {
             let path = resolve(reference_path, target);
-            let existing = self
-                .opened
-                .iter()
-                .find(|(p, _)| *p == path)
-                .map(|(_, id)| *id);
-            match existing {
-                Some(_) => {
-                    // Already read for another reference: take its policies again by name.
-                    self.policies_of_opened(&path)
+            match self.open_once(&path, Some(&referrer)) {
+                None => return,
+                Some(Opened::Again(policies)) => policies,
+                Some(Opened::New(file, text)) => {
+                    let policies = if is_toml(&path) {
+                        let parsed = policy_toml::parse(file, &text);
+                        self.loaded.diagnostics.extend(parsed.diagnostics);
+                        parsed.policies
+                    } else {
+                        let parsed = policy_xml::parse(file, &text);
+                        self.loaded.diagnostics.extend(parsed.diagnostics);
+                        parsed.policies
+                    };
+                    if let Some(last) = self.opened.last_mut() {
+                        last.1 = policies.clone();
+                    }
+                    policies
                 }
-                None => match std::fs::metadata(&path) {
-                    Ok(_) => {
-                        let Some((file, text)) = self.open(&path) else {
-                            return;
-                        };
-                        let policies = if path.extension().is_some_and(|e| e == "toml") {
-                            let parsed = policy_toml::parse(file, &text);
-                            self.loaded.diagnostics.extend(parsed.diagnostics);
-                            parsed.policies
-                        } else {
-                            let parsed = policy_xml::parse(file, &text);
-                            self.loaded.diagnostics.extend(parsed.diagnostics);
-                            parsed.policies
-                        };
-                        self.parsed_by_path.push((path.clone(), policies.clone()));
-                        policies
-                    }
-                    Err(_) => {
-                        self.missing(
-                            reference_file,
-                            reference.span.clone(),
-                            format!(
-                                "`{}` names {}, which does not exist",
-                                reference.about,
-                                path.display()
-                            ),
-                        );
-                        return;
-                    }
-                },
             }
         };
         let chosen: Vec<Policy> = match fragment {
@@ -221,14 +316,6 @@ impl Loader {
         }
     }
 
-    fn policies_of_opened(&self, path: &Path) -> Vec<Policy> {
-        self.parsed_by_path
-            .iter()
-            .find(|(p, _)| p == path)
-            .map(|(_, policies)| policies.clone())
-            .unwrap_or_default()
-    }
-
     fn missing(&mut self, file: FileId, span: Span, message: String) {
         self.loaded.diagnostics.push(
             Diagnostic::new("missing-policy", file, span, message).with_label("policy not found"),
@@ -236,19 +323,24 @@ impl Loader {
     }
 }
 
-/// Resolves an `about` target: `/x/y.xml` from the site root (the directory above `w3c/`, or
-/// the reference file's directory), anything else from the reference file's directory.
+/// Whether an `about` value starts with a URI scheme (`http:`, `file:`, `C:`).
+fn has_scheme(target: &str) -> bool {
+    target.split_once(':').is_some_and(|(scheme, _)| {
+        scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+            && scheme
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    })
+}
+
+/// Resolves an `about` target: `/x/y.xml` from the site root, anything else from the reference
+/// file's directory.
 fn resolve(reference_path: &Path, target: &str) -> PathBuf {
-    let dir = reference_path.parent().unwrap_or(Path::new("."));
     match target.strip_prefix('/') {
-        Some(absolute) => {
-            let site_root = if dir.file_name().is_some_and(|n| n == "w3c") {
-                dir.parent().unwrap_or(dir)
-            } else {
-                dir
-            };
-            site_root.join(absolute)
-        }
-        None => dir.join(target),
+        Some(site_absolute) => site_root(reference_path).join(site_absolute),
+        None => reference_path
+            .parent()
+            .unwrap_or(Path::new("."))
+            .join(target),
     }
 }

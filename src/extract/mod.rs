@@ -111,7 +111,8 @@ pub enum FileKind {
 impl FileKind {
     /// The kind for a file name, or `None` for files p3plint does not read when walking a tree.
     pub fn for_path(path: &std::path::Path) -> Option<FileKind> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        // Lossy: a file whose name is not UTF-8 is still checked by its extension.
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         if name == ".htaccess" || name == "httpd.conf" || name == "nginx.conf" {
             return Some(FileKind::Text);
         }
