@@ -1,13 +1,19 @@
 //! `check --fix`: applies the fixes of a report to the files on disk.
 //!
 //! Safe fixes (browsers behave the same) are applied by `--fix`; unsafe ones (the emitted policy
-//! changes) only with `--unsafe-fixes` as well. Each file is rewritten atomically: the new text is
-//! written to a temporary file beside it, which then replaces it, so a crash or a full disk never
-//! leaves a half-written file.
+//! changes) only with `--unsafe-fixes` as well. What is written, and how:
+//! - the file at the path discovery found (kept as the OS gave it, never rebuilt from the name
+//!   shown in the report), and only if its bytes are still the ones that were checked;
+//! - through a symbolic link to its target, as editors do, so the link stays a link;
+//! - never a read-only file, nor one with several hard links (replacing it would split them):
+//!   those are reported and left alone;
+//! - atomically: the new text goes to a temporary file beside the target with the target's mode
+//!   and owner, is synced, renamed over the target, and the directory is synced, so a crash or a
+//!   full disk never leaves a half-written file.
 
 use crate::Report;
 use crate::diagnostic::{Applicability, Edit};
-use crate::source::FileId;
+use crate::source::{FileId, SourceFile};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -51,7 +57,11 @@ pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
     let mut applied = Applied::default();
     for (file, mut edits) in by_file {
         let source = report.db.get(file);
-        let path = PathBuf::from(&source.name);
+        let Some(path) = source.path.clone() else {
+            let reason = "not a file on disk".to_string();
+            applied.failures.push((PathBuf::from(&source.name), reason));
+            continue;
+        };
         edits.sort_by_key(|edit| std::cmp::Reverse((edit.span.start, edit.span.end)));
         let mut text = source.text.clone();
         for edit in edits {
@@ -62,12 +72,12 @@ pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
                 text.replace_range(edit.span.clone(), &edit.content);
             }
         }
-        match write_atomically(&path, &text) {
+        match write_fixed(&path, source, &text) {
             Ok(()) => {
                 applied.fixes += fixes_per_file.get(&file).copied().unwrap_or(0);
                 applied.files.push(path);
             }
-            Err(err) => applied.failures.push((path, err.to_string())),
+            Err(reason) => applied.failures.push((path, reason)),
         }
     }
     applied
@@ -77,19 +87,84 @@ fn overlap(a: &std::ops::Range<usize>, b: &std::ops::Range<usize>) -> bool {
     a.start < b.end && b.start < a.end || (a.start == b.start && (a.is_empty() || b.is_empty()))
 }
 
-/// Replaces `path` with `text` through a temporary file in the same directory, keeping the
-/// file's permissions.
-fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
-    let dir = match path.parent() {
+/// Writes `text` over the file `checked` was read from, if that is still safe; the error says
+/// why it was not written.
+fn write_fixed(path: &Path, checked: &SourceFile, text: &str) -> Result<(), String> {
+    // Through symbolic links to the file itself: the link stays, its target gets the fix.
+    let target = std::fs::canonicalize(path).map_err(|err| err.to_string())?;
+    let metadata = std::fs::metadata(&target).map_err(|err| err.to_string())?;
+    if metadata.permissions().readonly() {
+        return Err("the file is read-only; not written".into());
+    }
+    let links = hard_links(&metadata);
+    if links > 1 {
+        return Err(format!(
+            "the file has {links} hard links, and replacing it would split them; not written"
+        ));
+    }
+    let limit = checked.text.len() as u64;
+    match crate::files::read(&target, limit) {
+        Ok(bytes) if bytes == checked.text.as_bytes() => {}
+        Ok(_) | Err(crate::files::ReadError::TooLarge { .. }) => {
+            return Err("the file changed after it was checked; not written".into());
+        }
+        Err(err) => return Err(err.to_string()),
+    }
+    write_atomically(&target, &metadata, text).map_err(|err| err.to_string())
+}
+
+#[cfg(unix)]
+fn hard_links(metadata: &std::fs::Metadata) -> u64 {
+    std::os::unix::fs::MetadataExt::nlink(metadata)
+}
+
+#[cfg(not(unix))]
+fn hard_links(_: &std::fs::Metadata) -> u64 {
+    1
+}
+
+/// Replaces `target` with `text` through a temporary file in the same directory, keeping the
+/// file's mode and owner.
+fn write_atomically(
+    target: &Path,
+    metadata: &std::fs::Metadata,
+    text: &str,
+) -> std::io::Result<()> {
+    let dir = match target.parent() {
         Some(dir) if !dir.as_os_str().is_empty() => dir,
         _ => Path::new("."),
     };
-    let permissions = std::fs::metadata(path)?.permissions();
     let mut temp = tempfile::NamedTempFile::new_in(dir)?;
     temp.write_all(text.as_bytes())?;
+    std::fs::set_permissions(temp.path(), metadata.permissions())?;
+    keep_owner(temp.as_file(), metadata)?;
     temp.as_file().sync_all()?;
-    std::fs::set_permissions(temp.path(), permissions)?;
-    temp.persist(path).map_err(|err| err.error)?;
+    temp.persist(target).map_err(|err| err.error)?;
+    // The rename is durable only once the directory entry is.
+    #[cfg(unix)]
+    std::fs::File::open(dir)?.sync_all()?;
+    Ok(())
+}
+
+/// Gives the new file the old one's owner and group. When that is not allowed (a user fixing a
+/// file owned by someone else), the write is abandoned rather than changing the owner.
+#[cfg(unix)]
+fn keep_owner(file: &std::fs::File, metadata: &std::fs::Metadata) -> std::io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let current = file.metadata()?;
+    if current.uid() == metadata.uid() && current.gid() == metadata.gid() {
+        return Ok(());
+    }
+    std::os::unix::fs::fchown(file, Some(metadata.uid()), Some(metadata.gid())).map_err(|err| {
+        std::io::Error::new(
+            err.kind(),
+            format!("cannot keep the file's owner ({err}); not written"),
+        )
+    })
+}
+
+#[cfg(not(unix))]
+fn keep_owner(_: &std::fs::File, _: &std::fs::Metadata) -> std::io::Result<()> {
     Ok(())
 }
 

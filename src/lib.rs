@@ -115,9 +115,8 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         // `check` with no path walks `.`; show `src/a.rs`, not `./src/a.rs`.
         let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
         let name = shown.display().to_string();
-        report
-            .db
-            .add(SourceFile::new(name, text.unwrap_or_default()));
+        let file = SourceFile::new(name, text.unwrap_or_default()).with_path(input.path.clone());
+        report.db.add(file);
         report.diagnostics.extend(diagnostics);
     }
     if let Some(loaded) = loaded {

@@ -16,7 +16,10 @@ pub struct FileId(pub usize);
 /// One text with the name it is shown under.
 #[derive(Debug, Clone)]
 pub struct SourceFile {
+    /// For display only: lossy where the path is not UTF-8.
     pub name: String,
+    /// The path as the operating system gave it, for texts read from disk: what `--fix` writes.
+    pub path: Option<std::path::PathBuf>,
     pub text: String,
     line_starts: Vec<usize>,
 }
@@ -29,9 +32,16 @@ impl SourceFile {
             .collect();
         SourceFile {
             name: name.into(),
+            path: None,
             text,
             line_starts,
         }
+    }
+
+    /// The same text, read from `path`.
+    pub fn with_path(mut self, path: std::path::PathBuf) -> SourceFile {
+        self.path = Some(path);
+        self
     }
 
     /// Zero-based line of a byte offset (offsets past the end land on the last line).

@@ -30,9 +30,7 @@ fn directives(file: &SourceFile) -> Vec<Directive> {
         let start = from + at;
         let list_start = start + DIRECTIVE.len();
         from = list_start;
-        let line_end = text[list_start..]
-            .find('\n')
-            .map_or(text.len(), |i| list_start + i);
+        let line_end = content_end(text, list_start);
         let Some(close) = text[list_start..line_end].find(']') else {
             continue;
         };
@@ -66,13 +64,22 @@ fn directives(file: &SourceFile) -> Vec<Directive> {
     found
 }
 
+/// Where the line holding `from` ends, before its `\n` or `\r\n`: edits stop there, so every
+/// line keeps its own ending.
+fn content_end(text: &str, from: usize) -> usize {
+    let end = text[from..].find('\n').map_or(text.len(), |i| from + i);
+    if end > from && text.as_bytes()[end - 1] == b'\r' {
+        end - 1
+    } else {
+        end
+    }
+}
+
 /// What to delete to remove a directive: its whole comment when the comment holds nothing else,
 /// and its whole line when the line holds nothing else.
 fn removal(text: &str, directive: &Span) -> Span {
     let line_start = text[..directive.start].rfind('\n').map_or(0, |i| i + 1);
-    let line_end = text[directive.end..]
-        .find('\n')
-        .map_or(text.len(), |i| directive.end + i);
+    let line_end = content_end(text, directive.end);
     let before = &text[line_start..directive.start];
     let after = text[directive.end..line_end].trim();
     let opener = ["//", "#", "<!--", "/*"].iter().find_map(|opener| {
@@ -86,8 +93,10 @@ fn removal(text: &str, directive: &Span) -> Span {
         Some(kept) if closes => {
             let code = before[..kept].trim_end();
             if code.is_empty() {
-                // The line is only the comment: remove the line.
-                let end = (line_end + 1).min(text.len());
+                // The line is only the comment: remove the line with its terminator.
+                let end = text[line_end..]
+                    .find('\n')
+                    .map_or(text.len(), |i| line_end + i + 1);
                 line_start..end
             } else {
                 line_start + code.len()..line_end
@@ -222,5 +231,24 @@ mod tests {
         );
         assert_eq!(removed("<!-- p3plint: ignore[X] -- x -->\n<b>"), "<b>");
         assert_eq!(removed("// note p3plint: ignore[X] -- x\n"), "// note \n");
+    }
+
+    #[test]
+    fn removal_keeps_crlf_line_endings() {
+        assert_eq!(
+            removed("code(); # p3plint: ignore[X] -- x\r\nb\r\n"),
+            "code();\r\nb\r\n"
+        );
+        assert_eq!(
+            removed("a\r\n    // p3plint: ignore[X] -- x\r\nb\r\n"),
+            "a\r\nb\r\n"
+        );
+        let text = "code(); // p3plint: ignore[X] -- reason\r\n";
+        let file = SourceFile::new("f", text);
+        let directive = &directives(&file)[0];
+        assert_eq!(
+            &text[removal(text, &directive.span)],
+            " // p3plint: ignore[X] -- reason"
+        );
     }
 }
