@@ -265,6 +265,8 @@ fn check_text(
 ) -> Vec<Diagnostic> {
     let (emissions, parse_failure) = extract::extract(kind, text);
     let mut diagnostics = Vec::new();
+    let may_suppress = suppress::may_suppress(text);
+    let mut per_file = diagnostic::Repeats::new(MAX_REPEATS_PER_FILE);
     if let Some(failure) = parse_failure {
         diagnostics.push(
             Diagnostic::new(
@@ -281,16 +283,28 @@ fn check_text(
         );
     }
     for emission in &emissions {
-        let (policy, found) = parse::header::parse(file, &emission.text, emission.context);
-        diagnostics.extend(found);
+        let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
         if let Some(policy) = policy {
-            let mut found = check::compact::check(file, &policy, rules);
+            found.extend(check::compact::check(file, &policy, rules));
             if let Some((declared, path)) = declared {
                 declared.compare(file, &policy, text, path, &mut found);
             }
-            diagnostics.extend(found);
         }
+        let found = rules.resolve(found);
+        let found = diagnostic::fold_repeats(found, MAX_REPEATS_PER_POLICY, "policy");
+        // Without a suppression comment in the file nothing can drop a finding later, so
+        // repeats past the file's cap are counted and dropped now, before they take memory.
+        diagnostics.extend(
+            found
+                .into_iter()
+                .filter(|found| may_suppress || per_file.admit(found)),
+        );
     }
     let diagnostics = rules.resolve(diagnostics);
-    suppress::apply(file, text, diagnostics, rules)
+    let diagnostics = suppress::apply(file, text, diagnostics, rules);
+    per_file.finish(diagnostics, "file")
 }
+
+/// Findings of one rule shown per policy and per file; the rest are counted in a note.
+const MAX_REPEATS_PER_POLICY: usize = 20;
+const MAX_REPEATS_PER_FILE: usize = 100;

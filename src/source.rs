@@ -22,6 +22,17 @@ pub struct SourceFile {
     pub path: Option<std::path::PathBuf>,
     pub text: String,
     line_starts: Vec<usize>,
+    /// For texts that are not all ASCII: characters before every `CHAR_BLOCK`-th byte, so a
+    /// column is found by counting at most one block, however long the line.
+    chars_before_block: Option<Vec<usize>>,
+}
+
+/// Bytes between two character-count checkpoints.
+const CHAR_BLOCK: usize = 1024;
+
+/// Characters in `bytes`: every byte that does not continue a UTF-8 sequence starts one.
+fn count_chars(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&byte| (byte & 0xC0) != 0x80).count()
 }
 
 impl SourceFile {
@@ -30,11 +41,33 @@ impl SourceFile {
         let line_starts = std::iter::once(0)
             .chain(text.match_indices('\n').map(|(i, _)| i + 1))
             .collect();
+        let chars_before_block = (!text.is_ascii()).then(|| {
+            let mut before = 0;
+            let mut table = vec![0];
+            for block in text.as_bytes().chunks(CHAR_BLOCK) {
+                before += count_chars(block);
+                table.push(before);
+            }
+            table
+        });
         SourceFile {
             name: name.into(),
             path: None,
             text,
             line_starts,
+            chars_before_block,
+        }
+    }
+
+    /// Characters in `text[..offset]`, in time bounded by `CHAR_BLOCK`.
+    fn chars_before(&self, offset: usize) -> usize {
+        match &self.chars_before_block {
+            None => offset,
+            Some(table) => {
+                let block = offset / CHAR_BLOCK;
+                let from = block * CHAR_BLOCK;
+                table[block] + count_chars(&self.text.as_bytes()[from..offset])
+            }
         }
     }
 
@@ -69,10 +102,11 @@ impl SourceFile {
 
     /// One-based line and one-based column counted in characters (Unicode scalar values).
     pub fn position(&self, offset: usize) -> Position {
-        let (line, before) = self.line_prefix(offset);
+        let offset = self.floor_char_boundary(offset.min(self.text.len()));
+        let line = self.line_index(offset);
         Position {
             line: line + 1,
-            column: before.chars().count() + 1,
+            column: self.chars_before(offset) - self.chars_before(self.line_starts[line]) + 1,
         }
     }
 
@@ -196,6 +230,22 @@ mod tests {
         );
         assert_eq!(file.position(0), Position { line: 1, column: 1 });
         assert_eq!(file.line_range(1), Some(7..23));
+    }
+
+    #[test]
+    fn columns_on_long_non_ascii_lines_match_a_plain_count() {
+        let line = "é x ".repeat(2000);
+        let text = format!("ä\n{line}\n{line}");
+        let file = SourceFile::new("f", text.clone());
+        for offset in (0..text.len()).step_by(97).chain([text.len()]) {
+            let offset = (0..=offset)
+                .rev()
+                .find(|&o| text.is_char_boundary(o))
+                .unwrap();
+            let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+            let expected = text[line_start..offset].chars().count() + 1;
+            assert_eq!(file.position(offset).column, expected, "offset {offset}");
+        }
     }
 
     #[test]

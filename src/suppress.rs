@@ -22,6 +22,11 @@ struct Directive {
     has_reason: bool,
 }
 
+/// Whether `text` can hold a suppression comment at all.
+pub fn may_suppress(text: &str) -> bool {
+    text.contains(DIRECTIVE)
+}
+
 fn directives(file: &SourceFile) -> Vec<Directive> {
     let text = &file.text;
     let mut found = Vec::new();

@@ -334,10 +334,12 @@ fn contradictions(
         if conflicting.is_empty() {
             continue;
         }
-        let names: Vec<&str> = conflicting
-            .iter()
-            .map(|token| token.text.as_str())
-            .collect();
+        let mut names: Vec<&str> = Vec::new();
+        for token in &conflicting {
+            if !names.contains(&token.text.as_str()) {
+                names.push(&token.text);
+            }
+        }
         let mut diagnostic = new(
             rule,
             file,

@@ -10,6 +10,10 @@ use std::ops::Range;
 
 const RULE: &str = "malformed-header";
 
+/// The P3P vocabulary has 52 tokens; a `CP` value is checked up to this many words, so checks
+/// that compare tokens pairwise stay cheap whatever the input.
+const MAX_CHECKED_TOKENS: usize = 1000;
+
 /// Parses one emission. Returns the first compact policy it carries, if any.
 pub fn parse(
     file: FileId,
@@ -299,8 +303,24 @@ impl Parser<'_> {
             self.report(at..at + 1, "compact tokens separated by a comma")
                 .help = Some("tokens are separated by single spaces".into());
         }
-        let tokens = tokenize(value, range.start)
+        let words = tokenize(value, range.start);
+        if let Some((_, first_unchecked)) = words.get(MAX_CHECKED_TOKENS) {
+            let at = first_unchecked.start;
+            let count = words.len();
+            self.report(
+                at..range.end,
+                format!(
+                    "this `CP` value has {count} words; only the first {MAX_CHECKED_TOKENS} are checked"
+                ),
+            )
+            .help = Some(
+                "a compact policy has at most a few dozen tokens: this one is generated or broken"
+                    .into(),
+            );
+        }
+        let tokens = words
             .into_iter()
+            .take(MAX_CHECKED_TOKENS)
             .map(|(text, span)| Token {
                 class: classify(&text),
                 span: self.text.source_span(span),

@@ -370,3 +370,51 @@ fn fix_writes_through_links_and_leaves_read_only_and_linked_files_alone() {
         assert_eq!((metadata.uid(), metadata.gid()), (65534, 65534));
     }
 }
+
+/// A megabyte-long policy and hundreds of thousands of policies: cost stays linear and the
+/// report stays readable.
+#[test]
+fn huge_policies_cost_linear_time_and_bounded_output() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let words = ["NOI", "XYZ", "CURa", "PHY", "é", "PHY"];
+    let long: Vec<&str> = (0..170_000).map(|i| words[i % words.len()]).collect();
+    let distinct: Vec<String> = (0..100_000).map(|i| format!("W{i}")).collect();
+    write(
+        dir.path(),
+        "long.conf",
+        format!("add_header P3P 'CP=\"{}\"';\n", long.join(" ")).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "distinct.conf",
+        format!("add_header P3P 'CP=\"{}\"';\n", distinct.join(" ")).as_bytes(),
+    );
+    write(
+        dir.path(),
+        "many.conf",
+        "add_header P3P 'CP=\"NOI\"';\n".repeat(200_000).as_bytes(),
+    );
+    for name in ["long.conf", "distinct.conf", "many.conf"] {
+        let run = ends_cleanly(dir.path(), &["check", "--output-format", "json", name]);
+        assert_eq!(run.code, Some(1));
+        assert!(
+            run.stdout.len() < 512 * 1024,
+            "{name}: {} bytes",
+            run.stdout.len()
+        );
+        let findings: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+        if name != "distinct.conf" {
+            let notes = findings.to_string();
+            assert!(notes.contains("not shown"), "{name}: the rest is counted");
+        }
+    }
+    let run = ends_cleanly(
+        dir.path(),
+        &["check", "--output-format", "concise", "distinct.conf"],
+    );
+    assert!(
+        run.stdout.contains("only the first 1000 are checked"),
+        "{}",
+        run.stdout
+    );
+}
