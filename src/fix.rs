@@ -102,9 +102,13 @@ fn write_fixed(path: &Path, checked: &SourceFile, text: &str) -> Result<(), Stri
             "the file has {links} hard links, and replacing it would split them; not written"
         ));
     }
-    let limit = checked.text.len() as u64;
+    // Twice the text: room for the UTF-16 file the text may have been decoded from.
+    let limit = 2 * checked.text.len() as u64 + 2;
     match crate::files::read(&target, limit) {
         Ok(bytes) if bytes == checked.text.as_bytes() => {}
+        Ok(bytes) if crate::source::decode_utf16(&bytes).is_some() => {
+            return Err("a UTF-16 file; fixes are written to UTF-8 files only".into());
+        }
         Ok(_) | Err(crate::files::ReadError::TooLarge { .. }) => {
             return Err("the file changed after it was checked; not written".into());
         }

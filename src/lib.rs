@@ -224,10 +224,24 @@ fn lint_input(
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
-    if !extract::may_emit(&bytes) {
-        return (None, Vec::new());
-    }
-    match source::decode(bytes) {
+    // UTF-16 text hides `p3p` from the byte prefilter: decode it first.
+    let (decoded, utf16) = match source::decode_utf16(&bytes) {
+        Some(decoded) => (decoded, true),
+        None if !extract::may_emit(&bytes) => return (None, Vec::new()),
+        None => (source::decode(bytes), false),
+    };
+    match decoded {
+        Ok(text) if utf16 && !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
+        Err(offset) if utf16 => {
+            let diagnostic = Diagnostic::new(
+                "non-utf8-input",
+                file,
+                0..0,
+                format!("skipped: not valid UTF-16 (unpaired surrogate at offset {offset})"),
+            )
+            .with_help("convert the file to UTF-8 to have it checked");
+            (None, rules.resolve(vec![diagnostic]))
+        }
         Ok(text) => {
             let declared = declared.map(|d| (d, input.path.as_path()));
             let diagnostics = check_text(file, &text, kind, rules, declared);

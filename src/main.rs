@@ -205,7 +205,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         out.push_str(&report::summary(&report));
         out.push('\n');
     }
-    print(&out);
+    print(&out)?;
     let warned = report
         .diagnostics
         .iter()
@@ -286,7 +286,7 @@ fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
                     &explanation.report.diagnostics,
                 ));
             }
-            print(&out);
+            print(&out)?;
         }
         TextFormat::Json => {
             let rows: Vec<_> = explanation
@@ -309,7 +309,7 @@ fn explain_policy(policy: &str, format: TextFormat) -> Result<u8, Failure> {
             print(&format!(
                 "{}\n",
                 serde_json::to_string_pretty(&value).unwrap_or_default()
-            ));
+            ))?;
         }
     }
     Ok(0)
@@ -356,7 +356,7 @@ fn declaration_command(path: &std::path::Path, describe: bool) -> Result<u8, Fai
             })
             .collect()
     };
-    print(&out);
+    print(&report::printable(&out))?;
     Ok(0)
 }
 
@@ -371,7 +371,7 @@ fn ie6_table(policy: &str, format: TextFormat) -> Result<u8, Failure> {
                 .unwrap_or_default()
         ),
     };
-    print(&out);
+    print(&out)?;
     Ok(0)
 }
 
@@ -411,13 +411,20 @@ fn show_rules(rule: Option<&str>, all: bool, format: TextFormat) -> Result<u8, F
             )
         }
     };
-    print(&out);
+    print(&out)?;
     Ok(0)
 }
 
-/// Writes to stdout; a closed pipe (`p3plint check | head`) ends output quietly.
-fn print(text: &str) {
+/// Writes to stdout. A closed pipe (`p3plint check | head`) ends output quietly; any other
+/// write error (a full disk, `> /dev/full`) means the report was lost, so the run fails.
+fn print(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
-    let _ = stdout.write_all(text.as_bytes());
-    let _ = stdout.flush();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => Ok(()),
+        Err(err) if err.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(err) => Err(Failure::Message(format!("cannot write the report: {err}"))),
+    }
 }

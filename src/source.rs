@@ -148,12 +148,42 @@ impl SourceDb {
     pub fn get(&self, id: FileId) -> &SourceFile {
         &self.files[id.0]
     }
+
+    pub fn files(&self) -> &[SourceFile] {
+        &self.files
+    }
 }
 
 /// Decodes a file's bytes as UTF-8 text. A UTF-8 byte-order mark is kept (so offsets match the
 /// file on disk); every consumer skips it. The error is the offset of the first invalid byte.
 pub fn decode(bytes: Vec<u8>) -> Result<String, usize> {
     String::from_utf8(bytes).map_err(|err| err.utf8_error().valid_up_to())
+}
+
+/// A file that starts with a UTF-16 byte-order mark (Windows editors save .config and .asp
+/// files so), decoded. `None` when there is no such mark; the error is the offset of the first
+/// unpaired surrogate or of a dangling last byte. Offsets in the result are the decoded text's,
+/// not the file's, so such files are reported but never fixed.
+pub fn decode_utf16(bytes: &[u8]) -> Option<Result<String, usize>> {
+    let little_endian = match bytes {
+        [0xFF, 0xFE, ..] => true,
+        [0xFE, 0xFF, ..] => false,
+        _ => return None,
+    };
+    let body = &bytes[2..];
+    let units = body.chunks(2).map(|pair| match pair {
+        [a, b] if little_endian => u16::from_le_bytes([*a, *b]),
+        [a, b] => u16::from_be_bytes([*a, *b]),
+        _ => 0xDC00, // a lone trailing byte: decoded as an unpaired surrogate
+    });
+    let mut text = String::with_capacity(body.len() / 2);
+    for (index, unit) in char::decode_utf16(units).enumerate() {
+        match unit {
+            Ok(ch) => text.push(ch),
+            Err(_) => return Some(Err(2 + 2 * index)),
+        }
+    }
+    Some(Ok(text))
 }
 
 impl<'a> codespan_reporting::files::Files<'a> for SourceDb {
@@ -246,6 +276,25 @@ mod tests {
             let expected = text[line_start..offset].chars().count() + 1;
             assert_eq!(file.position(offset).column, expected, "offset {offset}");
         }
+    }
+
+    #[test]
+    fn utf16_files_are_decoded_by_their_byte_order_mark() {
+        let le: Vec<u8> = [0xFF, 0xFE]
+            .into_iter()
+            .chain("P3P é".encode_utf16().flat_map(u16::to_le_bytes))
+            .collect();
+        assert_eq!(decode_utf16(&le), Some(Ok("P3P é".to_string())));
+        let be: Vec<u8> = [0xFE, 0xFF]
+            .into_iter()
+            .chain("CP=".encode_utf16().flat_map(u16::to_be_bytes))
+            .collect();
+        assert_eq!(decode_utf16(&be), Some(Ok("CP=".to_string())));
+        assert_eq!(
+            decode_utf16(&[0xFF, 0xFE, 0x41, 0x00, 0x00, 0xD8]),
+            Some(Err(4))
+        );
+        assert_eq!(decode_utf16(b"plain"), None);
     }
 
     #[test]

@@ -32,9 +32,11 @@ pub fn render(report: &Report) -> String {
     out
 }
 
-/// Workflow-command escaping of the message part.
+/// Workflow-command escaping of the message part; other control characters are made printable,
+/// since the log renders escape sequences.
 fn escape_data(text: &str) -> String {
-    text.replace('%', "%25")
+    super::printable::printable(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }

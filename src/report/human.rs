@@ -1,5 +1,6 @@
 //! Human output: rustc-style snippets through codespan-reporting, and the one-line form.
 
+use super::printable::{printable, printable_db, printable_diagnostic};
 use crate::Report;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::source::SourceDb;
@@ -16,6 +17,7 @@ pub fn render_diagnostics_plain(db: &SourceDb, diagnostics: &[Diagnostic]) -> St
 }
 
 fn render_diagnostics(db: &SourceDb, diagnostics: &[Diagnostic], color: bool) -> String {
+    let db = &*printable_db(db);
     let mut buffer = if color {
         Buffer::ansi()
     } else {
@@ -24,7 +26,7 @@ fn render_diagnostics(db: &SourceDb, diagnostics: &[Diagnostic], color: bool) ->
     let config = term::Config::default();
     for diagnostic in diagnostics {
         // A file missing from the database is a bug in the pipeline; render what we can.
-        let rendered = to_codespan(db, diagnostic);
+        let rendered = to_codespan(db, &printable_diagnostic(diagnostic));
         let _ = term::emit_to_write_style(&mut buffer, &config, db, &rendered);
     }
     String::from_utf8_lossy(buffer.as_slice()).into_owned()
@@ -96,12 +98,12 @@ pub fn concise(report: &Report) -> String {
         let position = file.position(diagnostic.primary.span.start);
         out.push_str(&format!(
             "{}:{}:{}: {}[{}] {}\n",
-            file.name,
+            printable(&file.name),
             position.line,
             position.column,
             diagnostic.severity.as_str(),
             diagnostic.rule.name,
-            diagnostic.message
+            printable(&diagnostic.message)
         ));
     }
     out

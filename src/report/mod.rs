@@ -6,6 +6,7 @@
 mod github;
 mod human;
 mod json;
+mod printable;
 mod sarif;
 
 use crate::Report;
@@ -74,3 +75,4 @@ pub fn exit_code(report: &Report) -> u8 {
 }
 
 pub use human::render_diagnostics_plain;
+pub use printable::printable;

@@ -418,3 +418,67 @@ fn huge_policies_cost_linear_time_and_bounded_output() {
         run.stdout
     );
 }
+
+#[test]
+fn terminal_escapes_from_files_are_not_printed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "evil.html",
+        b"<meta http-equiv=\"P3P\" content='CP=\"NOI \x1b]0;pwned\x07\x1b[2J BAD\x00\"'>\n",
+    );
+    for format in ["full", "concise", "github"] {
+        let run = ends_cleanly(
+            dir.path(),
+            &["check", "--output-format", format, "--color", "never"],
+        );
+        assert_eq!(run.code, Some(1), "{format}: {}", run.stdout);
+        for control in ['\x1b', '\x07', '\x00'] {
+            assert!(!run.stdout.contains(control), "{format}: {:?}", run.stdout);
+        }
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn a_report_that_cannot_be_written_fails_the_run() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write(
+        dir.path(),
+        "a.html",
+        b"<meta http-equiv=\"P3P\" content='CP=\"NOI BAD\"'>\n",
+    );
+    let full = std::fs::File::create("/dev/full").expect("/dev/full");
+    let output = Command::new(env!("CARGO_BIN_EXE_p3plint"))
+        .args(["check", "."])
+        .current_dir(dir.path())
+        .stdout(full)
+        .output()
+        .expect("runs");
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("cannot write the report"));
+}
+
+#[test]
+fn utf16_files_are_checked_but_never_fixed() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let text = "<meta http-equiv=\"P3P\" content='CP=\"NOI CURa OUR NOR NAV PHY\"'>\r\n";
+    let utf16: Vec<u8> = [0xFF, 0xFE]
+        .into_iter()
+        .chain(text.encode_utf16().flat_map(u16::to_le_bytes))
+        .collect();
+    write(dir.path(), "web.config", &utf16);
+    let run = ends_cleanly(dir.path(), &["check", "--output-format", "concise"]);
+    assert!(run.stdout.contains("web.config:1:"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("identified-data-contradiction"),
+        "{}",
+        run.stdout
+    );
+    let run = ends_cleanly(dir.path(), &["check", "--fix"]);
+    assert!(run.stderr.contains("UTF-16"), "{}", run.stderr);
+    assert_eq!(
+        std::fs::read(dir.path().join("web.config")).expect("read"),
+        utf16
+    );
+}
