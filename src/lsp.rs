@@ -1,9 +1,12 @@
 //! `p3plint server`: a language server that publishes p3plint's findings for open documents.
 //!
-//! Synchronous, on lsp-server (rust-analyzer's scaffold) and lsp-types: each opened or changed
-//! document is checked in memory with `lint_source` and its diagnostics are published. Positions
-//! are UTF-8 bytes when the client accepts them, UTF-16 code units otherwise, as LSP 3.17 says.
-//! Declarations are not consulted here: they span files, and `check` covers them.
+//! On lsp-server (rust-analyzer's scaffold) and lsp-types, with a message reader of its own that
+//! never allocates more than `MAX_MESSAGE` bytes for one message and skips malformed ones. The
+//! main thread answers the client; documents are linted with `lint_source` on a thread of their
+//! own, newest text first, and a panic while linting is logged to the client instead of ending
+//! the session. Positions are UTF-8 bytes when the client accepts them, UTF-16 code units
+//! otherwise, as LSP 3.17 says. Declarations are not consulted here: they span files, and
+//! `check` covers them.
 
 use crate::check::RuleSettings;
 use crate::config::Config;
@@ -12,14 +15,16 @@ use crate::extract::FileKind;
 use crate::source::SourceFile;
 use lsp_server::{Connection, Message, Notification, Response};
 use lsp_types::notification::{
-    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, Notification as _,
-    PublishDiagnostics,
+    DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, LogMessage,
+    Notification as _, PublishDiagnostics,
 };
 use lsp_types::{
     DiagnosticSeverity, InitializeParams, NumberOrString, Position, PositionEncodingKind,
     PublishDiagnosticsParams, Range, ServerCapabilities, TextDocumentSyncCapability,
     TextDocumentSyncKind, Uri,
 };
+use std::io::{BufRead, Read};
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
 /// How the client counts columns.
@@ -31,9 +36,21 @@ pub enum Encoding {
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Serves on stdin and stdout until the client says `exit`.
-pub fn run() -> Result<(), Error> {
-    let (connection, io_threads) = Connection::stdio();
+/// The largest message read from the client. A bigger one is skipped unread, so a hostile
+/// `Content-Length` cannot make the server allocate it.
+const MAX_MESSAGE: usize = 64 * 1024 * 1024;
+
+/// How the session ended, for the exit code: LSP says a server told to `exit` without a
+/// `shutdown` first exits with 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    Clean,
+    ExitWithoutShutdown,
+}
+
+/// Serves on stdin and stdout until the client says `exit` or closes stdin.
+pub fn run() -> Result<Ending, Error> {
+    let (connection, reader) = stdio_connection();
     let (id, params) = connection.initialize_start()?;
     let params: InitializeParams = serde_json::from_value(params)?;
     let utf8_offered = params
@@ -62,36 +79,191 @@ pub fn run() -> Result<(), Error> {
             "serverInfo": { "name": "p3plint", "version": env!("CARGO_PKG_VERSION") },
         }),
     )?;
-    let rules = workspace_rules();
+    let linter = Linter::start(connection.sender.clone(), workspace_rules(), encoding)?;
+    let mut shutting_down = false;
+    let mut ending = Ending::ExitWithoutShutdown;
     for message in &connection.receiver {
         match message {
-            Message::Request(request) => {
-                if connection.handle_shutdown(&request)? {
-                    break;
-                }
-                let response = Response::new_err(
-                    request.id,
-                    lsp_server::ErrorCode::MethodNotFound as i32,
-                    format!("p3plint does not handle {}", request.method),
-                );
+            Message::Request(request) if request.method == "shutdown" => {
+                shutting_down = true;
+                let response = Response::new_ok(request.id, ());
                 connection.sender.send(response.into())?;
+            }
+            Message::Request(request) => {
+                let (code, text) = if shutting_down {
+                    (
+                        lsp_server::ErrorCode::InvalidRequest,
+                        "the server is shutting down".to_string(),
+                    )
+                } else {
+                    (
+                        lsp_server::ErrorCode::MethodNotFound,
+                        format!("p3plint does not handle {}", request.method),
+                    )
+                };
+                let response = Response::new_err(request.id, code as i32, text);
+                connection.sender.send(response.into())?;
+            }
+            Message::Notification(notification) if notification.method == "exit" => {
+                if shutting_down {
+                    ending = Ending::Clean;
+                }
+                break;
             }
             Message::Notification(notification) => {
                 if let Some((uri, text)) = changed_document(notification) {
-                    let diagnostics = match &text {
-                        Some(text) => diagnostics(&uri, text, &rules, encoding),
-                        None => Vec::new(),
-                    };
-                    publish(&connection, uri, diagnostics)?;
+                    linter.submit(uri, text);
                 }
             }
             Message::Response(_) => {}
         }
     }
-    // The writer thread ends when the last sender is gone.
+    linter.stop();
+    // The writer thread ends when the last sender is gone; the reader ends with stdin.
     drop(connection);
-    io_threads.join()?;
-    Ok(())
+    drop(reader);
+    Ok(ending)
+}
+
+/// A connection on stdin and stdout whose reader never allocates more than `MAX_MESSAGE`
+/// bytes for one message, and skips malformed ones instead of ending the session.
+fn stdio_connection() -> (Connection, std::thread::JoinHandle<()>) {
+    let (writer_sender, writer_receiver) = crossbeam_channel::bounded::<Message>(0);
+    std::thread::spawn(move || {
+        let stdout = std::io::stdout();
+        let mut stdout = stdout.lock();
+        for message in writer_receiver {
+            if message.write(&mut stdout).is_err() {
+                break;
+            }
+        }
+    });
+    let (reader_sender, reader_receiver) = crossbeam_channel::bounded::<Message>(0);
+    let reader = std::thread::spawn(move || {
+        let mut stdin = std::io::stdin().lock();
+        while let Some(body) = read_frame(&mut stdin) {
+            let Some(body) = body else { continue };
+            match serde_json::from_slice::<Message>(&body) {
+                Ok(message) => {
+                    let is_exit =
+                        matches!(&message, Message::Notification(n) if n.method == "exit");
+                    if reader_sender.send(message).is_err() || is_exit {
+                        break;
+                    }
+                }
+                Err(err) => eprintln!("p3plint server: skipped a malformed message: {err}"),
+            }
+        }
+    });
+    let connection = Connection {
+        sender: writer_sender,
+        receiver: reader_receiver,
+    };
+    (connection, reader)
+}
+
+/// Reads one `Content-Length` framed message. `None` at the end of input (or a broken header);
+/// `Some(None)` for a message over `MAX_MESSAGE`, which is read past without being kept.
+fn read_frame(input: &mut impl BufRead) -> Option<Option<Vec<u8>>> {
+    let mut length = None;
+    loop {
+        let mut line = Vec::new();
+        // Header lines are short; one that is not is not LSP.
+        let read = input
+            .by_ref()
+            .take(4096)
+            .read_until(b'\n', &mut line)
+            .ok()?;
+        if read == 0 {
+            return None;
+        }
+        let line = String::from_utf8_lossy(&line);
+        let line = line.trim();
+        if line.is_empty() {
+            break;
+        }
+        if let Some((name, value)) = line.split_once(':')
+            && name.trim().eq_ignore_ascii_case("content-length")
+        {
+            length = Some(value.trim().parse::<u64>().ok()?);
+        }
+    }
+    let length = length?;
+    if length > MAX_MESSAGE as u64 {
+        eprintln!("p3plint server: skipped a message of {length} bytes (at most {MAX_MESSAGE})");
+        std::io::copy(&mut input.by_ref().take(length), &mut std::io::sink()).ok()?;
+        return Some(None);
+    }
+    let mut body = Vec::new();
+    input.by_ref().take(length).read_to_end(&mut body).ok()?;
+    (body.len() as u64 == length).then_some(Some(body))
+}
+
+/// Lints documents on a thread of its own, so the server keeps answering while a large
+/// document is checked. Edits that arrive while it works replace the ones waiting: only the
+/// newest text of each document is linted.
+struct Linter {
+    jobs: crossbeam_channel::Sender<(Uri, Option<String>)>,
+    thread: std::thread::JoinHandle<()>,
+}
+
+impl Linter {
+    fn start(
+        sender: crossbeam_channel::Sender<Message>,
+        rules: RuleSettings,
+        encoding: Encoding,
+    ) -> Result<Linter, Error> {
+        let (jobs, waiting) = crossbeam_channel::unbounded::<(Uri, Option<String>)>();
+        let thread = std::thread::Builder::new()
+            .name("p3plint-lint".into())
+            .stack_size(32 * 1024 * 1024)
+            .spawn(move || {
+                while let Ok(first) = waiting.recv() {
+                    // Everything queued now, newest text per document, in arrival order.
+                    let mut batch: Vec<(Uri, Option<String>)> = vec![first];
+                    for (uri, text) in waiting.try_iter() {
+                        batch.retain(|(queued, _)| *queued != uri);
+                        batch.push((uri, text));
+                    }
+                    for (uri, text) in batch {
+                        // A panic is a bug; the document gets no findings and the log says so,
+                        // and the server lives on. Nothing shared is left half-updated.
+                        let found = std::panic::catch_unwind(AssertUnwindSafe(|| match &text {
+                            Some(text) => diagnostics(&uri, text, &rules, encoding),
+                            None => Vec::new(),
+                        }));
+                        let message = match found {
+                            Ok(found) => publish(uri, found),
+                            Err(_) => log_error(format!(
+                                "p3plint: internal error while checking {}; please report it",
+                                uri.as_str()
+                            )),
+                        };
+                        if sender.send(message).is_err() {
+                            return;
+                        }
+                    }
+                }
+            })?;
+        Ok(Linter { jobs, thread })
+    }
+
+    fn submit(&self, uri: Uri, text: Option<String>) {
+        let _ = self.jobs.send((uri, text));
+    }
+
+    fn stop(self) {
+        drop(self.jobs);
+        let _ = self.thread.join();
+    }
+}
+
+fn log_error(message: String) -> Message {
+    let params = lsp_types::LogMessageParams {
+        typ: lsp_types::MessageType::ERROR,
+        message,
+    };
+    Notification::new(LogMessage::METHOD.to_string(), params).into()
 }
 
 /// The rules of the nearest lint.toml; a broken one falls back to the defaults, since the
@@ -128,19 +300,13 @@ fn changed_document(notification: Notification) -> Option<(Uri, Option<String>)>
     }
 }
 
-fn publish(
-    connection: &Connection,
-    uri: Uri,
-    diagnostics: Vec<lsp_types::Diagnostic>,
-) -> Result<(), Error> {
+fn publish(uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) -> Message {
     let params = PublishDiagnosticsParams {
         uri,
         diagnostics,
         version: None,
     };
-    let notification = Notification::new(PublishDiagnostics::METHOD.to_string(), params);
-    connection.sender.send(notification.into())?;
-    Ok(())
+    Notification::new(PublishDiagnostics::METHOD.to_string(), params).into()
 }
 
 /// Checks one document and converts its findings to LSP diagnostics.

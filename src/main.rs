@@ -156,7 +156,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
             output_format,
         } => ie6_table(&policy, output_format),
         Command::Server => p3plint::lsp::run()
-            .map(|()| 0)
+            .map(|ending| match ending {
+                p3plint::lsp::Ending::Clean => 0,
+                p3plint::lsp::Ending::ExitWithoutShutdown => 1,
+            })
             .map_err(|err| Failure::Message(format!("language server: {err}"))),
         Command::Derive { policy_file } => declaration_command(&policy_file, false),
         Command::Describe { policy_file } => declaration_command(&policy_file, true),

@@ -155,3 +155,89 @@ fn publishes_diagnostics_for_an_open_document() {
     };
     assert!(status.success());
 }
+
+/// Starts a server in an empty directory and initializes it.
+fn started() -> (Server, std::process::ChildStdin, mpsc::Receiver<Value>) {
+    let dir = std::env::temp_dir();
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_p3plint"))
+            .arg("server")
+            .current_dir(dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let mut stdin = server.0.stdin.take().expect("piped");
+    let messages = reader(server.0.stdout.take().expect("piped"));
+    stdin
+        .write_all(&frame(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})))
+        .expect("write");
+    next(&messages, response(1));
+    stdin
+        .write_all(&frame(
+            &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+        ))
+        .expect("write");
+    (server, stdin, messages)
+}
+
+fn exit_status(server: &mut Server) -> std::process::ExitStatus {
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        if let Some(status) = server.0.try_wait().expect("wait") {
+            return status;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server did not exit"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn hostile_messages_and_documents_do_not_stop_the_server() {
+    let (mut server, mut stdin, messages) = started();
+    // A length no one could allocate, then malformed JSON: both skipped.
+    stdin
+        .write_all(b"Content-Length: 99999999999\r\n\r\n{}")
+        .expect("write");
+    drop(stdin);
+    let status = exit_status(&mut server);
+    assert_eq!(status.code(), Some(1), "closed without shutdown: exit 1");
+
+    let (mut server, mut stdin, messages_2) = started();
+    drop(messages);
+    stdin
+        .write_all(b"Content-Length: 5\r\n\r\nnope!")
+        .expect("write");
+    // Deep nesting and a long one-line document, linted off the main thread.
+    let deep = format!(
+        "const P3P: &str = \"CP=\\\"NOI\\\"\";\ntype T = {}u8{};\n",
+        "Vec<".repeat(4344),
+        ">".repeat(4344)
+    );
+    let long = format!("add_header P3P 'CP=\"{}\"';", "NOI XYZ ".repeat(30_000));
+    for (uri, text) in [("file:///deep.rs", deep), ("file:///long.conf", long)] {
+        stdin
+            .write_all(&frame(
+                &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+                    "textDocument": {"uri": uri, "languageId": "x", "version": 1, "text": text}
+                }}),
+            ))
+            .expect("write");
+    }
+    for _ in 0..2 {
+        let published = next(&messages_2, notification("textDocument/publishDiagnostics"));
+        assert!(published["params"]["diagnostics"].as_array().is_some());
+    }
+    // `exit` without `shutdown`: exit code 1, as LSP says.
+    stdin
+        .write_all(&frame(
+            &json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+        ))
+        .expect("write");
+    assert_eq!(exit_status(&mut server).code(), Some(1));
+}
