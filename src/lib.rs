@@ -25,6 +25,8 @@ pub mod explain;
 pub mod extract;
 pub mod files;
 pub mod fix;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod ie6;
 pub mod lsp;
 pub mod parse;

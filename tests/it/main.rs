@@ -3,6 +3,7 @@
 
 mod cli;
 mod fixtures;
+mod fuzz_regressions;
 mod hostile;
 mod ie6;
 mod lsp;

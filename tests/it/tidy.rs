@@ -54,3 +54,31 @@ fn no_skipped_or_panicking_tests() {
         }
     }
 }
+
+/// Every file p3plint reads goes through `files::read` (regular files only, never blocking,
+/// bounded by bytes read): no other read call in the library, outside its unit tests.
+#[test]
+fn files_are_read_only_through_files_read() {
+    let banned = [
+        concat!("fs::read", "("),
+        concat!("fs::read_to", "_string("),
+        concat!("File::op", "en("),
+    ];
+    let mut library = Vec::new();
+    rust_files(Path::new("src"), &mut library);
+    for file in library {
+        if file.ends_with("files.rs") {
+            continue;
+        }
+        let text = fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for pattern in banned {
+            let allowed = file.ends_with("fix.rs") && pattern.starts_with("File");
+            assert!(
+                allowed || !code.contains(pattern),
+                "{} reads with {pattern}; use files::read",
+                file.display()
+            );
+        }
+    }
+}

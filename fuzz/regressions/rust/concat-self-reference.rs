@@ -1,0 +1,1 @@
+const P3P: &str = concat!(P3P);

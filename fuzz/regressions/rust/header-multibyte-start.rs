@@ -1,0 +1,1 @@
+fn h(r: R) { r.header("P3P", "noé"); }
