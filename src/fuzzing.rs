@@ -9,8 +9,11 @@ use crate::extract::FileKind;
 use crate::source::FileId;
 use std::path::PathBuf;
 
+/// A target's entry point.
+pub type Target = fn(&[u8]);
+
 /// The targets, by name: `fuzz/fuzz_targets/<name>.rs` and `fuzz/regressions/<name>/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("header", header),
     ("rust", rust),
     ("text", text),
