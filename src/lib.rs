@@ -299,6 +299,19 @@ fn check_text(
         );
     }
     for emission in &emissions {
+        if emission.context == extract::Context::Dynamic {
+            diagnostics.push(
+                Diagnostic::new(
+                    "dynamic-policy",
+                    file,
+                    emission.text.full_span(),
+                    "this compact policy is built at run time; it was not checked",
+                )
+                .with_label("built at run time")
+                .with_help("check what the server sends with `p3plint explain '<header value>'`"),
+            );
+            continue;
+        }
         let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
         if let Some(policy) = policy {
             found.extend(check::compact::check(file, &policy, rules));

@@ -87,6 +87,9 @@ struct CheckArgs {
     /// With --fix, also apply unsafe fixes (they change the emitted policy).
     #[arg(long, requires = "fix")]
     unsafe_fixes: bool,
+    /// Also report compact policies built at run time, which are not checked (`dynamic-policy`).
+    #[arg(long)]
+    show_dynamic: bool,
     /// Exit 1 on warnings too, not only on errors.
     #[arg(long, conflicts_with = "exit_zero")]
     error_on_warning: bool,
@@ -171,6 +174,11 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         .map_err(|err| Failure::Message(format!("cannot read the working directory: {err}")))?;
     let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
     apply_selection(&mut config.rules, &args.select, &args.ignore)?;
+    if args.show_dynamic
+        && let Some(rule) = registry().get("dynamic-policy")
+    {
+        config.rules.enable(rule);
+    }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
     } else {

@@ -171,6 +171,15 @@ impl RuleSettings {
         self.selected.get_or_insert_with(Vec::new).extend(codes);
     }
 
+    /// Turns a rule on at its default severity, in addition to whatever else runs.
+    pub fn enable(&mut self, rule: &Rule) {
+        self.overrides
+            .insert(rule.code.clone(), Some(rule.severity));
+        if let Some(selected) = &mut self.selected {
+            selected.push(rule.code.clone());
+        }
+    }
+
     pub fn is_enabled(&self, rule: &Rule) -> bool {
         if let Some(selected) = &self.selected {
             return selected.contains(&rule.code) && self.overrides.get(&rule.code) != Some(&None);

@@ -5,8 +5,11 @@
 //! value as a user agent would receive it, with a map from each byte of it to the source bytes it
 //! came from, so token spans land exactly on the source even through escapes.
 
+pub mod code;
 pub mod rust;
 pub mod text;
+
+pub use code::Syntax;
 
 use crate::source::Span;
 
@@ -19,6 +22,8 @@ pub enum Context {
     Tokens,
     /// A value passed next to a `P3P` header name: it must be a whole header value.
     HeaderValue,
+    /// A value built at run time (concatenation, interpolation): there is no policy to judge.
+    Dynamic,
 }
 
 /// A header value found in a file.
@@ -105,6 +110,9 @@ impl MappedText {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FileKind {
     Rust,
+    /// Program source read for its string literals.
+    Code(Syntax),
+    /// Markup, templates and server configuration, scanned line by line.
     Text,
 }
 
@@ -117,21 +125,45 @@ impl FileKind {
             return Some(FileKind::Text);
         }
         let extension = name.rsplit_once('.')?.1;
-        match extension {
-            "rs" => Some(FileKind::Rust),
-            _ if TEXT_EXTENSIONS.contains(&extension) => Some(FileKind::Text),
-            _ => None,
+        if extension == "rs" {
+            return Some(FileKind::Rust);
         }
+        if let Some((_, syntax)) = CODE_EXTENSIONS.iter().find(|(ext, _)| *ext == extension) {
+            return Some(FileKind::Code(*syntax));
+        }
+        TEXT_EXTENSIONS
+            .contains(&extension)
+            .then_some(FileKind::Text)
     }
 }
 
-/// Extensions of files that may set a P3P header: markup and templates, web-server and
-/// application configuration, and scripts. Prose (`.md`, `.txt`) is left out on purpose, since
-/// documentation quotes compact policies without emitting them.
+/// Program source that may set a P3P header, by the syntax of its comments and strings.
+const CODE_EXTENSIONS: &[(&str, Syntax)] = &[
+    ("php", Syntax::Php),
+    ("js", Syntax::Script),
+    ("mjs", Syntax::Script),
+    ("cjs", Syntax::Script),
+    ("ts", Syntax::Script),
+    ("jsx", Syntax::Script),
+    ("tsx", Syntax::Script),
+    ("py", Syntax::Python),
+    ("rb", Syntax::Hash),
+    ("pl", Syntax::Hash),
+    ("pm", Syntax::Hash),
+    ("sh", Syntax::Hash),
+    ("go", Syntax::CLike),
+    ("java", Syntax::CLike),
+    ("kt", Syntax::CLike),
+    ("cs", Syntax::CLike),
+    ("lua", Syntax::Lua),
+];
+
+/// Markup, templates and web-server or application configuration, scanned line by line. Prose
+/// (`.md`, `.txt`) is left out on purpose, since documentation quotes compact policies without
+/// emitting them.
 const TEXT_EXTENSIONS: &[&str] = &[
-    "html", "htm", "xhtml", "shtml", "php", "asp", "aspx", "jsp", "erb", "hbs", "tmpl", "tpl",
-    "twig", "vue", "svelte", "conf", "config", "htaccess", "nginx", "js", "mjs", "cjs", "ts",
-    "jsx", "tsx", "py", "rb", "go", "java", "kt", "cs", "pl", "pm", "lua", "sh",
+    "html", "htm", "xhtml", "shtml", "asp", "aspx", "jsp", "erb", "hbs", "tmpl", "tpl", "twig",
+    "vue", "svelte", "conf", "config", "htaccess", "nginx",
 ];
 
 /// Bytes that every emission must contain (matched ignoring ASCII case). A file without any of
@@ -158,6 +190,7 @@ pub fn may_emit(bytes: &[u8]) -> bool {
 pub fn extract(kind: FileKind, source: &str) -> (Vec<Emission>, Option<rust::ParseFailure>) {
     match kind {
         FileKind::Text => (text::extract(source), None),
+        FileKind::Code(syntax) => (code::extract(source, syntax), None),
         FileKind::Rust => match rust::extract(source) {
             Ok(emissions) => (emissions, None),
             Err(failure) => (text::extract(source), Some(failure)),

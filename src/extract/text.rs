@@ -35,11 +35,37 @@ pub fn extract(source: &str) -> Vec<Emission> {
 
 /// Offset in `line` where the header value starts, if the line has a `CP=` directive.
 fn directive_start(line: &str) -> Option<usize> {
-    let cp = find_directive(line, "cp=")?;
+    let cp = config_directive(line)?;
     Some(match find_directive(line, "policyref=") {
         Some(policyref) if policyref < cp => policyref,
         _ => cp,
     })
+}
+
+/// A `CP=` that is a directive, not code in a template or an inline script: not a variable
+/// (`$cp=`, `@cp=`, `obj.cp=`), not a comparison (`cp==`), and with a quoted value or on a line
+/// that names the P3P header.
+fn config_directive(line: &str) -> Option<usize> {
+    let lower = line.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(found) = find_directive(&line[from..], "cp=") {
+        let at = from + found;
+        from = at + 3;
+        let before = line[..at].chars().next_back();
+        let value = &line[at + 3..];
+        let quoted = [
+            "\"", "'", "\\\"", "\\'", "&quot;", "&#34;", "&#39;", "&apos;",
+        ]
+        .iter()
+        .any(|quote| value.starts_with(quote));
+        if matches!(before, Some('$' | '@' | '.')) || value.starts_with('=') {
+            continue;
+        }
+        if quoted || lower.contains("p3p") {
+            return Some(at);
+        }
+    }
+    None
 }
 
 /// Finds `name` (lower case, ending in `=`) as a whole word, ignoring ASCII case.
@@ -58,7 +84,7 @@ pub fn find_directive(text: &str, name: &str) -> Option<usize> {
 }
 
 /// Copies `source[range]`, undoing one level of quote escaping.
-fn unquote(source: &str, range: std::ops::Range<usize>) -> MappedText {
+pub(super) fn unquote(source: &str, range: std::ops::Range<usize>) -> MappedText {
     let mut mapped = MappedText::empty_at(range.start);
     let mut at = range.start;
     'outer: while at < range.end {
@@ -100,6 +126,9 @@ mod tests {
         assert_eq!(values(html), [r#"CP="NOI DSP"">"#]);
         assert_eq!(values("add_header P3P 'CP=\"NOI\"';\r\n"), ["CP=\"NOI\"';"]);
         assert!(values("TCP=1\nfoo-cp=2\n").is_empty());
+        // Template code, not directives.
+        assert!(values("<% $cp=fetch($r); if (cp==2) { x.cp=1 } %>\n<% cp = 5 %>\n").is_empty());
+        assert_eq!(values("Header set P3P CP=NOI"), ["CP=NOI"]);
     }
 
     #[test]
