@@ -14,6 +14,25 @@ use toml::de::{DeTable, DeValue};
 
 pub const FILE_NAME: &str = "lint.toml";
 
+/// Test directories and file names of the common frameworks: findings there are real text but
+/// not deployed policies, so the summary shows them apart.
+pub const DEFAULT_TESTS: &[&str] = &[
+    "test",
+    "tests",
+    "spec",
+    "specs",
+    "__tests__",
+    "*_test.*",
+    "*_spec.*",
+    "*.test.*",
+    "*.spec.*",
+    "test_*.py",
+    "*Test.java",
+    "*Tests.java",
+    "*Test.cs",
+    "*Tests.cs",
+];
+
 /// Default exclusions: version control, build output, vendored packages.
 pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
 
@@ -32,6 +51,8 @@ pub struct Config {
     pub file: Option<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// `[paths] tests`: globs of test files, whose findings the summary counts apart.
+    pub tests: Vec<String>,
     pub max_file_size: u64,
     pub rules: RuleSettings,
     /// `[policy] file`: the declaration, resolved against `root`.
@@ -65,6 +86,7 @@ impl Config {
             file: None,
             include: Vec::new(),
             exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
+            tests: DEFAULT_TESTS.iter().map(|s| s.to_string()).collect(),
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
             policy_file: None,
@@ -242,11 +264,12 @@ impl Validator {
     }
 
     fn paths(&mut self, table: &DeTable<'_>, config: &mut Config) {
-        const KNOWN: &[&str] = &["include", "exclude", "max-file-size"];
+        const KNOWN: &[&str] = &["include", "exclude", "tests", "max-file-size"];
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "include" => config.include = self.globs("paths.include", value),
                 "exclude" => config.exclude = self.globs("paths.exclude", value),
+                "tests" => config.tests = self.globs("paths.tests", value),
                 "max-file-size" => match value.get_ref() {
                     DeValue::Integer(integer) => {
                         let digits = integer.as_str().replace('_', "");

@@ -16,6 +16,8 @@ pub struct Input {
     /// The path as shown in the report (as given on the command line, joined with the walk).
     pub path: PathBuf,
     pub status: InputStatus,
+    /// Matched by `[paths] tests`.
+    pub in_tests: bool,
 }
 
 /// Whether a path can be read, and how.
@@ -46,6 +48,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             inputs.push(Input {
                 path: path.clone(),
                 status: InputStatus::Unreadable(crate::files::ReadError::NotRegular.to_string()),
+                in_tests: false,
             });
             continue;
         }
@@ -77,6 +80,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                     outside.push(Input {
                         path: entry.path().to_path_buf(),
                         status: InputStatus::LinkOutside,
+                        in_tests: false,
                     });
                 }
                 !leaves
@@ -106,6 +110,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
     }
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.dedup_by(|a, b| a.path == b.path);
+    for input in &mut inputs {
+        input.in_tests = filter.is_test(&input.path);
+    }
     Ok(inputs)
 }
 
@@ -115,7 +122,11 @@ fn sized(path: PathBuf, size: u64, kind: FileKind, limit: u64) -> Input {
     } else {
         InputStatus::Read(kind)
     };
-    Input { path, status }
+    Input {
+        path,
+        status,
+        in_tests: false,
+    }
 }
 
 fn walk_error(root: &Path, err: &walkdir::Error) -> Input {
@@ -131,6 +142,7 @@ fn walk_error(root: &Path, err: &walkdir::Error) -> Input {
     Input {
         path,
         status: InputStatus::Unreadable(reason),
+        in_tests: false,
     }
 }
 
@@ -141,6 +153,7 @@ struct PathFilter {
     root: PathBuf,
     include: Option<(GlobSet, GlobSet)>,
     exclude: (GlobSet, GlobSet),
+    tests: (GlobSet, GlobSet),
 }
 
 impl PathFilter {
@@ -149,6 +162,7 @@ impl PathFilter {
             root: config.absolute_root(),
             include: (!config.include.is_empty()).then(|| split_globs(&config.include)),
             exclude: split_globs(&config.exclude),
+            tests: split_globs(&config.tests),
         }
     }
 
@@ -169,6 +183,10 @@ impl PathFilter {
 
     fn is_excluded(&self, path: &Path) -> bool {
         self.matches(&self.exclude, path)
+    }
+
+    fn is_test(&self, path: &Path) -> bool {
+        self.matches(&self.tests, path)
     }
 
     fn is_included(&self, path: &Path) -> bool {

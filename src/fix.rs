@@ -109,6 +109,9 @@ fn write_fixed(path: &Path, checked: &SourceFile, text: &str) -> Result<(), Stri
         Ok(bytes) if crate::source::decode_utf16(&bytes).is_some() => {
             return Err("a UTF-16 file; fixes are written to UTF-8 files only".into());
         }
+        Ok(bytes) if std::str::from_utf8(&bytes).is_err() => {
+            return Err("not a UTF-8 file; fixes are written to UTF-8 files only".into());
+        }
         Ok(_) | Err(crate::files::ReadError::TooLarge { .. }) => {
             return Err("the file changed after it was checked; not written".into());
         }

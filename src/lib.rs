@@ -117,7 +117,9 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         // `check` with no path walks `.`; show `src/a.rs`, not `./src/a.rs`.
         let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
         let name = shown.display().to_string();
-        let file = SourceFile::new(name, text.unwrap_or_default()).with_path(input.path.clone());
+        let mut file =
+            SourceFile::new(name, text.unwrap_or_default()).with_path(input.path.clone());
+        file.in_tests = input.in_tests;
         report.db.add(file);
         report.diagnostics.extend(diagnostics);
     }
@@ -227,37 +229,50 @@ fn lint_input(
         }
     };
     // UTF-16 text hides `p3p` from the byte prefilter: decode it first.
-    let (decoded, utf16) = match source::decode_utf16(&bytes) {
-        Some(decoded) => (decoded, true),
-        None if !extract::may_emit(&bytes) => return (None, Vec::new()),
-        None => (source::decode(bytes), false),
-    };
-    match decoded {
-        Ok(text) if utf16 && !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
-        Err(offset) if utf16 => {
-            let diagnostic = Diagnostic::new(
-                "non-utf8-input",
-                file,
-                0..0,
-                format!("skipped: not valid UTF-16 (unpaired surrogate at offset {offset})"),
-            )
-            .with_help("convert the file to UTF-8 to have it checked");
-            (None, rules.resolve(vec![diagnostic]))
-        }
+    let declared = declared.map(|d| (d, input.path.as_path()));
+    if let Some(decoded) = source::decode_utf16(&bytes) {
+        // UTF-16 text hides `p3p` from the byte prefilter: decoded first, then filtered.
+        return match decoded {
+            Ok(text) if !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
+            Ok(text) => {
+                let diagnostics = check_text(file, &text, kind, rules, declared);
+                (Some(text), diagnostics)
+            }
+            Err(offset) => {
+                let message =
+                    format!("skipped: not valid UTF-16 (unpaired surrogate at offset {offset})");
+                let diagnostic = Diagnostic::new("non-utf8-input", file, 0..0, message)
+                    .with_help("convert the file to UTF-8 to have it checked");
+                (None, rules.resolve(vec![diagnostic]))
+            }
+        };
+    }
+    if !extract::may_emit(&bytes) {
+        return (None, Vec::new());
+    }
+    match String::from_utf8(bytes) {
         Ok(text) => {
-            let declared = declared.map(|d| (d, input.path.as_path()));
             let diagnostics = check_text(file, &text, kind, rules, declared);
             (Some(text), diagnostics)
         }
-        Err(offset) => {
-            let diagnostic = Diagnostic::new(
-                "non-utf8-input",
-                file,
-                0..0,
-                format!("skipped: not UTF-8 (first invalid byte at offset {offset})"),
-            )
-            .with_help("convert the file to UTF-8 to have it checked");
-            (None, rules.resolve(vec![diagnostic]))
+        Err(err) => {
+            // Most such files are UTF-8 but for a few comment bytes in a legacy encoding; their
+            // header values are ASCII, so they are checked with those bytes shown as `?`.
+            let offset = err.utf8_error().valid_up_to();
+            let bytes = err.into_bytes();
+            let (text, replaced, _) = source::decode_replacing_invalid(bytes);
+            let mut diagnostics = check_text(file, &text, kind, rules, declared);
+            let message = format!(
+                "not UTF-8: {replaced} byte{} from offset {offset} on {} read as `?`",
+                if replaced == 1 { "" } else { "s" },
+                if replaced == 1 { "is" } else { "are" },
+            );
+            let at = offset..offset + 1;
+            let diagnostic = Diagnostic::new("non-utf8-input", file, at, message)
+                .with_label("not UTF-8")
+                .with_help("save the file as UTF-8 so every character is read as written");
+            diagnostics.extend(rules.resolve(vec![diagnostic]));
+            (Some(text), diagnostics)
         }
     }
 }

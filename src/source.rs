@@ -20,6 +20,8 @@ pub struct SourceFile {
     pub name: String,
     /// The path as the operating system gave it, for texts read from disk: what `--fix` writes.
     pub path: Option<std::path::PathBuf>,
+    /// A test file (`[paths] tests`): its findings are counted apart in the summary.
+    pub in_tests: bool,
     pub text: String,
     line_starts: Vec<usize>,
     /// For texts that are not all ASCII: characters before every `CHAR_BLOCK`-th byte, so a
@@ -53,6 +55,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             path: None,
+            in_tests: false,
             text,
             line_starts,
             chars_before_block,
@@ -158,6 +161,29 @@ impl SourceDb {
 /// file on disk); every consumer skips it. The error is the offset of the first invalid byte.
 pub fn decode(bytes: Vec<u8>) -> Result<String, usize> {
     String::from_utf8(bytes).map_err(|err| err.utf8_error().valid_up_to())
+}
+
+/// Text that is mostly UTF-8 but not all (a Latin-1 or GBK source with a few non-ASCII comments):
+/// every byte that is not part of valid UTF-8 becomes `?`, so the text has the file's length and
+/// every span still points at the right bytes. Returns the text, the number of bytes replaced
+/// and the offset of the first.
+pub fn decode_replacing_invalid(bytes: Vec<u8>) -> (String, usize, usize) {
+    let mut bytes = bytes;
+    let mut replaced = 0;
+    let mut first = None;
+    let mut from = 0;
+    while let Err(err) = std::str::from_utf8(&bytes[from..]) {
+        let at = from + err.valid_up_to();
+        let len = err.error_len().unwrap_or(bytes.len() - at);
+        for byte in &mut bytes[at..at + len] {
+            *byte = b'?';
+        }
+        first.get_or_insert(at);
+        replaced += len;
+        from = at + len;
+    }
+    let text = String::from_utf8(bytes).unwrap_or_default();
+    (text, replaced, first.unwrap_or(0))
 }
 
 /// A file that starts with a UTF-16 byte-order mark (Windows editors save .config and .asp
@@ -295,6 +321,15 @@ mod tests {
             Some(Err(4))
         );
         assert_eq!(decode_utf16(b"plain"), None);
+    }
+
+    #[test]
+    fn invalid_bytes_become_question_marks_one_for_one() {
+        let gbk = b"// \xd6\xd0\xce\xc4\nCP=\"NOI\" \xff".to_vec();
+        let (text, replaced, first) = decode_replacing_invalid(gbk.clone());
+        assert_eq!(text.len(), gbk.len());
+        assert_eq!(text, "// ????\nCP=\"NOI\" ?");
+        assert_eq!((replaced, first), (5, 3));
     }
 
     #[test]

@@ -268,8 +268,11 @@ fn follows_header_name(source: &str, literals: &[Literal], index: usize) -> bool
     };
     let name = source[previous.body.clone()].trim().trim_end_matches(':');
     let between = &source[previous.token.end..literals[index].token.start];
+    // An argument list (`, `), an assignment (`] = `) or a pair (`=>`, `: `) separates a header
+    // name from its value; brackets alone (`$a['p3p']['policies']`) are a path, not a header.
     name.eq_ignore_ascii_case("p3p")
         && between.len() <= 16
+        && between.contains([',', '=', ':'])
         && between.chars().all(|c| {
             c.is_whitespace() || matches!(c, ',' | ')' | '(' | ']' | '[' | '=' | '>' | ':')
         })
@@ -346,6 +349,12 @@ mod tests {
         assert_eq!(
             found(java, Syntax::CLike),
             [(Context::HeaderValue, "NOI DSP COR".to_string())]
+        );
+        let config =
+            "$a['p3p']['policies'] = $c['p3p_policies'] ?? '';\n$a['p3p']['cp'] = 'NOI';\n";
+        assert!(
+            found(config, Syntax::Php).is_empty(),
+            "a config path, not a header"
         );
         let python = "P3P_POLICY = 'NOI DSP COR'\np3p_url = \"/w3c/p3p.xml\"\n";
         assert_eq!(

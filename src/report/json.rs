@@ -72,5 +72,6 @@ pub fn diagnostic_json(db: &SourceDb, diagnostic: &Diagnostic) -> Value {
         "notes": diagnostic.notes,
         "help": diagnostic.help,
         "fix": fix,
+        "in_tests": db.get(diagnostic.primary.file).in_tests,
     })
 }

@@ -61,7 +61,24 @@ pub fn summary(report: &Report) -> String {
     if infos > 0 {
         parts.push(plural(infos, "note"));
     }
-    format!("Found {} ({checked} checked).", parts.join(", "))
+    let in_tests = |severity| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| d.severity == severity && report.db.get(d.primary.file).in_tests)
+            .count()
+    };
+    let (test_errors, test_warnings) = (in_tests(Severity::Error), in_tests(Severity::Warning));
+    let tests = if test_errors + test_warnings > 0 {
+        format!(
+            "; in test files ([paths] tests): {}, {}",
+            plural(test_errors, "error"),
+            plural(test_warnings, "warning")
+        )
+    } else {
+        String::new()
+    };
+    format!("Found {} ({checked} checked){tests}.", parts.join(", "))
 }
 
 /// 1 when any finding is an error, else 0 (2 is decided where the run could not go on).

@@ -193,7 +193,7 @@ fn hostile_inputs_get_a_diagnostic_never_a_panic() {
     let out = stdout(&output);
     assert_eq!(output.status.code(), Some(1), "{out}\n{}", stderr(&output));
     assert!(
-        out.contains("latin1.html:1:1: warning[non-utf8-input]"),
+        out.contains("latin1.html:1:43: info[non-utf8-input]"),
         "{out}"
     );
     assert!(out.contains("big.rs:1:1: warning[file-too-large]"), "{out}");
@@ -487,4 +487,39 @@ fn fix_applies_safe_fixes_atomically_and_unsafe_ones_on_request() {
         .expect("dir")
         .collect();
     assert_eq!(leftovers.len(), 1, "no temporary file is left behind");
+}
+
+#[test]
+fn findings_in_test_files_are_counted_apart() {
+    let dir = project(&[
+        ("src/a.rs", BROKEN),
+        (
+            "test/p3p.js",
+            b"res._headers.P3P.should.equal('CP=\"foo\"');\n",
+        ),
+        ("lib/cart_test.py", b"assert r['P3P'] == 'CP=\"NOI CUR\"'\n"),
+    ]);
+    let output = p3plint(dir.path(), &["check"]);
+    let out = stdout(&output);
+    assert!(
+        out.contains("Found 3 errors, 0 warnings (3 files checked); in test files ([paths] tests): 2 errors, 0 warnings."),
+        "{out}"
+    );
+    let json = p3plint(dir.path(), &["check", "--output-format", "json"]);
+    let findings: serde_json::Value = serde_json::from_slice(&json.stdout).expect("JSON");
+    let in_tests: Vec<bool> = findings
+        .as_array()
+        .expect("array")
+        .iter()
+        .map(|finding| finding["in_tests"].as_bool().expect("a boolean"))
+        .collect();
+    assert_eq!(in_tests.iter().filter(|&&t| t).count(), 2, "{in_tests:?}");
+    // lint.toml can say what a test is.
+    std::fs::write(
+        dir.path().join("lint.toml"),
+        "[paths]\ntests = [\"nothing\"]\n",
+    )
+    .expect("write");
+    let out = stdout(&p3plint(dir.path(), &["check"]));
+    assert!(!out.contains("in test files"), "{out}");
 }
