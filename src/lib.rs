@@ -297,6 +297,9 @@ fn check_text(
     let (emissions, parse_failure) = extract::extract(kind, text);
     let mut diagnostics = Vec::new();
     let may_suppress = suppress::may_suppress(text);
+    let listing_policies = rules::registry()
+        .get("emitted-policy")
+        .is_some_and(|rule| rules.is_enabled(rule));
     let mut per_file = diagnostic::Repeats::new(MAX_REPEATS_PER_FILE);
     if let Some(failure) = parse_failure {
         diagnostics.push(
@@ -328,6 +331,20 @@ fn check_text(
             continue;
         }
         let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
+        if let Some(policy) = &policy
+            && listing_policies
+        {
+            let tokens: Vec<&str> = policy.tokens.iter().map(|t| t.text.as_str()).collect();
+            found.push(
+                Diagnostic::new(
+                    "emitted-policy",
+                    file,
+                    policy.span.clone(),
+                    format!("sends CP=\"{}\"", tokens.join(" ")),
+                )
+                .with_label("compact policy"),
+            );
+        }
         if let Some(policy) = policy {
             found.extend(check::compact::check(file, &policy, rules));
             if let Some((declared, path)) = declared {

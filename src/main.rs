@@ -90,6 +90,9 @@ struct CheckArgs {
     /// Also report compact policies built at run time, which are not checked (`dynamic-policy`).
     #[arg(long)]
     show_dynamic: bool,
+    /// Also list every compact policy found, valid or not (`emitted-policy`).
+    #[arg(long)]
+    show_policies: bool,
     /// Exit 1 on warnings too, not only on errors.
     #[arg(long, conflicts_with = "exit_zero")]
     error_on_warning: bool,
@@ -174,10 +177,14 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         .map_err(|err| Failure::Message(format!("cannot read the working directory: {err}")))?;
     let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
     apply_selection(&mut config.rules, &args.select, &args.ignore)?;
-    if args.show_dynamic
-        && let Some(rule) = registry().get("dynamic-policy")
-    {
-        config.rules.enable(rule);
+    let listings = [
+        (args.show_dynamic, "dynamic-policy"),
+        (args.show_policies, "emitted-policy"),
+    ];
+    for (wanted, name) in listings {
+        if let Some(rule) = registry().get(name).filter(|_| wanted) {
+            config.rules.enable(rule);
+        }
     }
     let paths = if args.paths.is_empty() {
         vec![PathBuf::from(".")]
