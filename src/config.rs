@@ -33,6 +33,20 @@ pub const DEFAULT_TESTS: &[&str] = &[
     "*Tests.cs",
 ];
 
+/// Where frameworks serve static files from (Rails and Laravel `public/`, Apache `htdocs/`,
+/// ASP.NET `wwwroot/`, ...): a site's `w3c/p3p.xml` lives there, not at the repository root.
+pub const DEFAULT_WEB_ROOTS: &[&str] = &[
+    "public",
+    "public_html",
+    "htdocs",
+    "www",
+    "wwwroot",
+    "web",
+    "static",
+    "webapp",
+    "src/main/webapp",
+];
+
 /// Default exclusions: version control, build output, vendored packages.
 pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
 
@@ -57,6 +71,9 @@ pub struct Config {
     pub rules: RuleSettings,
     /// `[policy] file`: the declaration, resolved against `root`.
     pub policy_file: Option<PathBuf>,
+    /// `[policy] web-roots`: directories under a checked directory where the site's files are
+    /// served from, searched for `w3c/p3p.xml` after the checked directory itself.
+    pub web_roots: Vec<String>,
     /// `[policy] map`: path glob (relative to `root`) -> policy name, for sites with several.
     pub policy_map: Vec<(String, String)>,
 }
@@ -90,6 +107,7 @@ impl Config {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
             policy_file: None,
+            web_roots: DEFAULT_WEB_ROOTS.iter().map(|s| s.to_string()).collect(),
             policy_map: Vec::new(),
         }
     }
@@ -352,7 +370,7 @@ impl Validator {
     }
 
     fn policy(&mut self, table: &DeTable<'_>, config: &mut Config) {
-        const KNOWN: &[&str] = &["file", "map"];
+        const KNOWN: &[&str] = &["file", "map", "web-roots"];
         for (key, value) in table.iter() {
             match key.get_ref().as_ref() {
                 "file" => match value.get_ref() {
@@ -372,6 +390,7 @@ impl Validator {
                         self.error(value.span(), "`policy.file` must be a path string");
                     }
                 },
+                "web-roots" => config.web_roots = self.globs("policy.web-roots", value),
                 "map" => match value.get_ref() {
                     DeValue::Table(map) => {
                         for (glob, name) in map.iter() {

@@ -30,16 +30,17 @@ pub struct Loaded {
     pub usable: bool,
 }
 
-/// The declaration for a run: the configured file, or the first `w3c/p3p.xml` under a checked
-/// directory.
-pub fn find(configured: Option<&Path>, paths: &[PathBuf]) -> Option<PathBuf> {
+/// The declaration for a run: the configured file, or the first `w3c/p3p.xml` in a checked
+/// directory or in one of its web roots (`public/w3c/p3p.xml`).
+pub fn find(configured: Option<&Path>, paths: &[PathBuf], web_roots: &[String]) -> Option<PathBuf> {
     if let Some(path) = configured {
         return Some(path.to_path_buf());
     }
+    let roots = std::iter::once("").chain(web_roots.iter().map(String::as_str));
     paths
         .iter()
         .filter(|path| path.is_dir())
-        .map(|dir| dir.join(WELL_KNOWN))
+        .flat_map(|dir| roots.clone().map(move |root| dir.join(root).join(WELL_KNOWN)))
         .find(|candidate| candidate.is_file())
 }
 
