@@ -65,6 +65,9 @@ pub struct Config {
     pub file: Option<PathBuf>,
     pub include: Vec<String>,
     pub exclude: Vec<String>,
+    /// Whether `.gitignore`, `.ignore` and `.git/info/exclude` are honoured and hidden
+    /// directories skipped while walking (off with `--no-ignore`).
+    pub respect_ignore_files: bool,
     /// `[paths] tests`: globs of test files, whose findings the summary counts apart.
     pub tests: Vec<String>,
     pub max_file_size: u64,
@@ -104,6 +107,7 @@ impl Config {
             include: Vec::new(),
             exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
             tests: DEFAULT_TESTS.iter().map(|s| s.to_string()).collect(),
+            respect_ignore_files: true,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
             policy_file: None,

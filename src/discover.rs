@@ -7,8 +7,9 @@
 use crate::config::Config;
 use crate::extract::FileKind;
 use globset::{Glob, GlobSet, GlobSetBuilder};
+use ignore::WalkBuilder;
 use std::path::{Path, PathBuf};
-use walkdir::WalkDir;
+use std::sync::{Arc, Mutex};
 
 /// One path of the run.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,7 +41,7 @@ pub struct MissingPath(pub PathBuf);
 
 /// Lists the inputs under `paths`, sorted and without duplicates.
 pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, MissingPath> {
-    let filter = PathFilter::new(config);
+    let filter = Arc::new(PathFilter::new(config));
     let mut inputs = Vec::new();
     for path in paths {
         let metadata = std::fs::metadata(path).map_err(|_| MissingPath(path.clone()))?;
@@ -64,19 +65,39 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             continue;
         }
         let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
-        let mut outside = Vec::new();
-        let walk = WalkDir::new(path)
+        let outside = Arc::new(Mutex::new(Vec::new()));
+        let walk_filter = Arc::clone(&filter);
+        let walk_outside = Arc::clone(&outside);
+        let respect_ignore_files = config.respect_ignore_files;
+        let walk = WalkBuilder::new(path)
             .follow_links(true)
-            .sort_by_file_name()
-            .into_iter()
-            .filter_entry(|entry| {
-                if entry.depth() == 0 || filter.is_excluded(entry.path()) {
-                    return entry.depth() == 0;
+            .standard_filters(false)
+            .git_ignore(respect_ignore_files)
+            .git_exclude(respect_ignore_files)
+            .ignore(respect_ignore_files)
+            .parents(respect_ignore_files)
+            .require_git(false)
+            .sort_by_file_name(|a, b| a.cmp(b))
+            .filter_entry(move |entry| {
+                if entry.depth() == 0 {
+                    return true;
+                }
+                if walk_filter.is_excluded(entry.path()) {
+                    return false;
+                }
+                // Hidden directories (`.cache/`, `.venv/`) are tool state, not the site; hidden
+                // files such as `.htaccess` are read.
+                let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
+                if respect_ignore_files
+                    && is_dir
+                    && entry.file_name().as_encoded_bytes().starts_with(b".")
+                {
+                    return false;
                 }
                 let leaves = entry.path_is_symlink()
                     && std::fs::canonicalize(entry.path())
                         .is_ok_and(|target| !target.starts_with(&root));
-                if leaves {
+                if leaves && let Ok(mut outside) = walk_outside.lock() {
                     outside.push(Input {
                         path: entry.path().to_path_buf(),
                         status: InputStatus::LinkOutside,
@@ -84,10 +105,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                     });
                 }
                 !leaves
-            });
+            })
+            .build();
         for entry in walk {
             match entry {
-                Ok(entry) if entry.file_type().is_file() => {
+                Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
                     let Some(kind) = FileKind::for_path(entry.path()) else {
                         continue;
                     };
@@ -106,7 +128,9 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                 Err(err) => inputs.push(walk_error(path, &err)),
             }
         }
-        inputs.append(&mut outside);
+        if let Ok(mut outside) = outside.lock() {
+            inputs.append(&mut outside);
+        }
     }
     inputs.sort_by(|a, b| a.path.cmp(&b.path));
     inputs.dedup_by(|a, b| a.path == b.path);
@@ -129,15 +153,31 @@ fn sized(path: PathBuf, size: u64, kind: FileKind, limit: u64) -> Input {
     }
 }
 
-fn walk_error(root: &Path, err: &walkdir::Error) -> Input {
-    let path = err.path().unwrap_or(root).to_path_buf();
-    let reason = match (err.loop_ancestor(), err.io_error()) {
-        (Some(ancestor), _) => format!(
-            "symbolic link loop: it points back to {}; not followed",
-            ancestor.display()
+fn walk_error(root: &Path, err: &ignore::Error) -> Input {
+    /// The innermost error, with the path it happened at.
+    fn unwrap<'e>(
+        err: &'e ignore::Error,
+        path: Option<&'e Path>,
+    ) -> (&'e ignore::Error, Option<&'e Path>) {
+        match err {
+            ignore::Error::WithPath { path, err } => unwrap(err, Some(path)),
+            ignore::Error::WithDepth { err, .. } | ignore::Error::WithLineNumber { err, .. } => {
+                unwrap(err, path)
+            }
+            other => (other, path),
+        }
+    }
+    let (inner, at) = unwrap(err, None);
+    let (path, reason) = match inner {
+        ignore::Error::Loop { ancestor, child } => (
+            child.clone(),
+            format!(
+                "symbolic link loop: it points back to {}; not followed",
+                ancestor.display()
+            ),
         ),
-        (None, Some(io)) => io.to_string(),
-        (None, None) => err.to_string(),
+        ignore::Error::Io(io) => (at.unwrap_or(root).to_path_buf(), io.to_string()),
+        other => (at.unwrap_or(root).to_path_buf(), other.to_string()),
     };
     Input {
         path,

@@ -90,6 +90,9 @@ struct CheckArgs {
     /// Also report compact policies built at run time, which are not checked (`dynamic-policy`).
     #[arg(long)]
     show_dynamic: bool,
+    /// Also check files that .gitignore/.ignore exclude, and hidden directories.
+    #[arg(long)]
+    no_ignore: bool,
     /// Also list every compact policy found, valid or not (`emitted-policy`).
     #[arg(long)]
     show_policies: bool,
@@ -177,6 +180,7 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
         .map_err(|err| Failure::Message(format!("cannot read the working directory: {err}")))?;
     let mut config = Config::discover(args.config.as_deref(), &cwd).map_err(Failure::Config)?;
     apply_selection(&mut config.rules, &args.select, &args.ignore)?;
+    config.respect_ignore_files = !args.no_ignore;
     let listings = [
         (args.show_dynamic, "dynamic-policy"),
         (args.show_policies, "emitted-policy"),

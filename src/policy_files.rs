@@ -40,7 +40,11 @@ pub fn find(configured: Option<&Path>, paths: &[PathBuf], web_roots: &[String]) 
     paths
         .iter()
         .filter(|path| path.is_dir())
-        .flat_map(|dir| roots.clone().map(move |root| dir.join(root).join(WELL_KNOWN)))
+        .flat_map(|dir| {
+            roots
+                .clone()
+                .map(move |root| dir.join(root).join(WELL_KNOWN))
+        })
         .find(|candidate| candidate.is_file())
 }
 

@@ -523,3 +523,29 @@ fn findings_in_test_files_are_counted_apart() {
     let out = stdout(&p3plint(dir.path(), &["check"]));
     assert!(!out.contains("in test files"), "{out}");
 }
+
+#[test]
+fn gitignored_files_and_hidden_directories_are_skipped_unless_no_ignore() {
+    let dir = project(&[
+        (".gitignore", b"dist/\n"),
+        ("dist/bundle.js", BROKEN_JS),
+        (".venv/lib/site.py", BROKEN_JS),
+        ("src/app.js", BROKEN_JS),
+    ]);
+    let out = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "concise"],
+    ));
+    assert!(out.contains("src/app.js"), "{out}");
+    assert!(!out.contains("dist/") && !out.contains(".venv"), "{out}");
+    let out = stdout(&p3plint(
+        dir.path(),
+        &["check", "--no-ignore", "--output-format", "concise"],
+    ));
+    assert!(
+        out.contains("dist/bundle.js") && out.contains(".venv/lib/site.py"),
+        "{out}"
+    );
+}
+
+const BROKEN_JS: &[u8] = b"res.setHeader('P3P', 'CP=\"NOI CUR OUR NOR PHY\"');\n";
