@@ -12,6 +12,37 @@ use crate::vocabulary::{Entry, TokenKind};
 pub struct Reporter {
     pub file: FileId,
     pub diagnostics: Vec<Diagnostic>,
+    /// The data elements the file defines itself (`<DATASCHEMA><DATA-DEF name=..>`), with the
+    /// category element names each declares.
+    pub custom_schema: Vec<(String, Vec<String>)>,
+}
+
+/// Which data schema a DATA reference is read against (the DATA-GROUP's `base`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaBase {
+    /// The P3P base data schema (no `base`, or its URI).
+    Standard,
+    /// The schema the policy file defines itself (`base=""`).
+    ThisFile,
+    /// Another schema p3plint does not read: its elements are taken as they come.
+    Elsewhere,
+}
+
+impl SchemaBase {
+    pub fn of(base: Option<&str>) -> SchemaBase {
+        match base.map(str::trim) {
+            None => SchemaBase::Standard,
+            Some(uri)
+                if uri
+                    .trim_end_matches('/')
+                    .ends_with("www.w3.org/TR/P3P/base") =>
+            {
+                SchemaBase::Standard
+            }
+            Some("") => SchemaBase::ThisFile,
+            Some(_) => SchemaBase::Elsewhere,
+        }
+    }
 }
 
 impl Reporter {
@@ -19,7 +50,24 @@ impl Reporter {
         Reporter {
             file,
             diagnostics: Vec::new(),
+            custom_schema: Vec::new(),
         }
+    }
+
+    /// The categories the file's own schema gives `reference` (the longest DATA-DEF name that
+    /// is the reference or a prefix of it at a `.`).
+    fn custom_categories(&self, reference: &str) -> Option<&[String]> {
+        let reference = reference.trim_start_matches('#');
+        self.custom_schema
+            .iter()
+            .filter(|(name, _)| {
+                reference == name
+                    || reference
+                        .strip_prefix(name.as_str())
+                        .is_some_and(|rest| rest.starts_with('.'))
+            })
+            .max_by_key(|(name, _)| name.len())
+            .map(|(_, categories)| categories.as_slice())
     }
 
     pub fn push(&mut self, rule: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
@@ -69,11 +117,45 @@ impl Reporter {
     pub fn data(
         &mut self,
         reference: Option<(&str, Span)>,
+        base: SchemaBase,
         name: &str,
         span: Span,
         explicit: Vec<Declared<&'static Entry>>,
     ) -> Data {
         let mut categories = Vec::new();
+        // A reference into the file's own schema (or into one p3plint cannot read) takes the
+        // categories that schema states; an element of the file's own schema named without
+        // `base=""` is read the same way rather than reported as unknown.
+        let custom = reference.as_ref().and_then(|&(reference, _)| match base {
+            SchemaBase::Elsewhere => Some(Vec::new()),
+            SchemaBase::ThisFile => Some(
+                self.custom_categories(reference)
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
+            ),
+            SchemaBase::Standard if schema().resolve(reference).is_none() => {
+                self.custom_categories(reference).map(<[String]>::to_vec)
+            }
+            SchemaBase::Standard => None,
+        });
+        if let Some(custom) = custom {
+            for category in custom {
+                if let Some(entry) = entry_for_element(TokenKind::Category, &category) {
+                    categories.push(Declared {
+                        value: entry,
+                        file: self.file,
+                        span: span.clone(),
+                    });
+                }
+            }
+            categories.extend(explicit);
+            return Data {
+                name: name.trim_start_matches('#').to_string(),
+                file: self.file,
+                span,
+                categories,
+            };
+        }
         match reference {
             Some((reference, reference_span)) => match schema().resolve(reference) {
                 Some(Resolved::Fixed(fixed)) => {

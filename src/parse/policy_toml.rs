@@ -15,7 +15,7 @@
 //! data = ["user.home-info.postal", { ref = "dynamic.miscdata", categories = ["purchase"] }]
 //! ```
 
-use super::policy::Reporter;
+use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Practice, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::Consent;
@@ -389,6 +389,7 @@ fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declara
     match item.get_ref() {
         DeValue::String(reference) => Some(reporter.data(
             Some((reference, item.span())),
+            SchemaBase::Standard,
             reference,
             item.span(),
             Vec::new(),
@@ -436,6 +437,7 @@ fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declara
                 .unwrap_or_default();
             Some(reporter.data(
                 reference.as_ref().map(|(r, s)| (r.as_str(), s.clone())),
+                SchemaBase::Standard,
                 &display,
                 item.span(),
                 categories,

@@ -5,7 +5,7 @@
 //! POLICY root is accepted, and each oddity is reported. A DTD is refused (no entity expansion,
 //! no file or network access).
 
-use super::policy::Reporter;
+use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::Consent;
@@ -76,6 +76,7 @@ pub fn parse(file: FileId, text: &str) -> XmlFile {
     };
     let root = document.root_element();
     check_namespace(&mut reporter, root);
+    reporter.custom_schema = custom_schema(root);
     let mut out = XmlFile {
         readable: true,
         root_span: tag_span(root),
@@ -181,6 +182,28 @@ fn check_namespace(reporter: &mut Reporter, root: Node) {
         None => format!("no namespace; P3P 1.0 uses {P3P_NAMESPACE}"),
     };
     reporter.push("nonstandard-policy-format", tag_span(root), message);
+}
+
+/// The data elements a file defines in its own `DATASCHEMA`s: each DATA-DEF's name with the
+/// category element names it lists.
+fn custom_schema(root: Node) -> Vec<(String, Vec<String>)> {
+    root.descendants()
+        .filter(|node| node.is_element() && node.tag_name().name() == "DATASCHEMA")
+        .flat_map(elements)
+        .filter(|node| matches!(node.tag_name().name(), "DATA-DEF" | "DATA-STRUCT"))
+        .filter_map(|definition| {
+            let name = definition
+                .attribute("name")?
+                .trim_start_matches('#')
+                .to_string();
+            let categories = elements(definition)
+                .filter(|n| n.tag_name().name() == "CATEGORIES")
+                .flat_map(elements)
+                .map(|category| category.tag_name().name().to_string())
+                .collect();
+            Some((name, categories))
+        })
+        .collect()
 }
 
 fn policies(reporter: &mut Reporter, node: Node) -> Vec<Policy> {
@@ -325,6 +348,7 @@ fn statement(reporter: &mut Reporter, node: Node) -> Statement {
                 statement.retention = single_value(reporter, child, TokenKind::Retention);
             }
             "DATA-GROUP" => {
+                let base = SchemaBase::of(child.attribute("base"));
                 for data in elements(child).filter(|n| n.tag_name().name() == "DATA") {
                     let explicit = elements(data)
                         .filter(|n| n.tag_name().name() == "CATEGORIES")
@@ -354,7 +378,7 @@ fn statement(reporter: &mut Reporter, node: Node) -> Statement {
                         );
                     }
                     let reference = reference.map(|r| (r.value(), r.range_value()));
-                    let built = reporter.data(reference, name, tag_span(data), explicit);
+                    let built = reporter.data(reference, base, name, tag_span(data), explicit);
                     statement.data.push(built);
                 }
             }
