@@ -30,7 +30,7 @@ struct Cli {
 enum Command {
     /// Check the files under PATHS (default: the current directory).
     Check(CheckArgs),
-    /// Explain a compact policy token by token, like the seed policy's Field/Meaning table.
+    /// Explain a compact policy token by token, as a Field/Meaning table of a privacy policy does.
     Explain {
         /// A header value, `CP="..."`, or bare tokens.
         policy: String,
@@ -67,6 +67,8 @@ enum Command {
 
 #[derive(clap::Args)]
 struct CheckArgs {
+    /// Files and directories to check (default: the current directory). Named files are always
+    /// checked; directories are walked, honouring .gitignore and lint.toml's `[paths]`.
     paths: Vec<PathBuf>,
     /// Use this lint.toml instead of the nearest one.
     #[arg(long)]
@@ -79,6 +81,7 @@ struct CheckArgs {
     ignore: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Full, env = "P3PLINT_OUTPUT_FORMAT")]
     output_format: Format,
+    /// Colour the full output: `auto` when stdout is a terminal and NO_COLOR is unset.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     color: ColorChoice,
     /// Apply safe fixes (browsers behave the same afterwards), then report what is left.

@@ -59,7 +59,8 @@ pub fn summary(report: &Report) -> String {
     }
     let mut parts = vec![plural(errors, "error"), plural(warnings, "warning")];
     if infos > 0 {
-        parts.push(plural(infos, "note"));
+        // "info", as severities are named everywhere else; it has no plural.
+        parts.push(format!("{infos} info"));
     }
     let in_tests = |severity| {
         report

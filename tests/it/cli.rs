@@ -549,3 +549,20 @@ fn gitignored_files_and_hidden_directories_are_skipped_unless_no_ignore() {
 }
 
 const BROKEN_JS: &[u8] = b"res.setHeader('P3P', 'CP=\"NOI CUR OUR NOR PHY\"');\n";
+
+/// Users never saw "the seed": help and rule docs call it what it is, a real privacy policy.
+#[test]
+fn help_and_rule_docs_speak_the_users_language() {
+    let dir = project(&[]);
+    let mut texts = vec![stdout(&p3plint(dir.path(), &["--help"]))];
+    for command in [
+        "check", "explain", "ie6", "derive", "describe", "server", "rule",
+    ] {
+        texts.push(stdout(&p3plint(dir.path(), &[command, "--help"])));
+    }
+    texts.push(stdout(&p3plint(dir.path(), &["rule", "--all"])));
+    for text in &texts {
+        assert!(!text.is_empty());
+        assert!(!text.to_lowercase().contains("seed"), "{text}");
+    }
+}
