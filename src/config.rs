@@ -343,32 +343,32 @@ impl Validator {
     }
 
     fn rules(&mut self, table: &DeTable<'_>, config: &mut Config) {
-        let registry = registry();
         for (key, value) in table.iter() {
             let name = key.get_ref();
-            let Some(rule) = registry.get(name) else {
-                let diagnostic = self.error(key.span(), format!("unknown rule `{name}`"));
-                diagnostic.primary.message = "no rule has this code or name".into();
-                diagnostic.help = suggest::closest(name, registry.identifiers())
-                    .map(|close| format!("did you mean `{close}`?"))
-                    .or_else(|| Some("`p3plint rule --all` lists the rules".into()));
-                continue;
+            let rules = match registry().select(name) {
+                Ok(rules) => rules,
+                Err(unknown) => {
+                    let diagnostic = self.error(key.span(), format!("unknown rule `{name}`"));
+                    diagnostic.primary.message = "no rule has this code or name".into();
+                    diagnostic.help = Some(unknown.help());
+                    continue;
+                }
             };
             let level = match value.get_ref() {
                 DeValue::String(level) => level.as_ref(),
                 _ => "",
             };
-            match level {
-                "off" => config.rules.set(rule, None),
-                _ => match Severity::parse(level) {
-                    Some(severity) => config.rules.set(rule, Some(severity)),
-                    None => {
-                        let diagnostic =
-                            self.error(value.span(), format!("invalid level for rule `{name}`"));
-                        diagnostic.help =
-                            Some("use \"error\", \"warning\", \"info\" or \"off\"".into());
-                    }
-                },
+            match (level, Severity::parse(level)) {
+                ("off", _) => rules.iter().for_each(|rule| config.rules.set(rule, None)),
+                (_, Some(severity)) => rules
+                    .iter()
+                    .for_each(|rule| config.rules.set(rule, Some(severity))),
+                (_, None) => {
+                    let diagnostic =
+                        self.error(value.span(), format!("invalid level for rule `{name}`"));
+                    diagnostic.help =
+                        Some("use \"error\", \"warning\", \"info\" or \"off\"".into());
+                }
             }
         }
     }

@@ -9,7 +9,7 @@ use p3plint::check::RuleSettings;
 use p3plint::config::{Config, ConfigError};
 use p3plint::report::{self, Format};
 use p3plint::rules::{Rule, registry};
-use p3plint::{RunError, explain, suggest};
+use p3plint::{RunError, explain};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -275,21 +275,12 @@ fn apply_selection(
 }
 
 fn resolve_selectors(selectors: &[String]) -> Result<Vec<&'static Rule>, Failure> {
-    let registry = registry();
     let mut rules = Vec::new();
-    for selector in selectors.iter().map(|s| s.trim()).filter(|s| !s.is_empty()) {
-        if selector == "ALL" {
-            rules.extend(registry.rules());
-        } else if let Some(rule) = registry.get(selector) {
-            rules.push(rule);
-        } else if registry.with_code_prefix(selector).next().is_some() {
-            rules.extend(registry.with_code_prefix(selector));
-        } else {
-            let hint = suggest::closest(selector, registry.identifiers())
-                .map(|close| format!("; did you mean `{close}`?"))
-                .unwrap_or_default();
-            return Err(Failure::Message(format!("unknown rule `{selector}`{hint}")));
-        }
+    for selector in selectors.iter().filter(|s| !s.trim().is_empty()) {
+        let selected = registry()
+            .select(selector)
+            .map_err(|unknown| Failure::Message(unknown.to_string()))?;
+        rules.extend(selected);
     }
     Ok(rules)
 }
@@ -403,15 +394,9 @@ fn ie6_table(policy: &str, format: TextFormat) -> Result<u8, Failure> {
 fn show_rules(rule: Option<&str>, all: bool, format: TextFormat) -> Result<u8, Failure> {
     let registry = registry();
     let rules: Vec<&Rule> = match (rule, all) {
-        (Some(name), _) => match registry.get(name) {
-            Some(rule) => vec![rule],
-            None => {
-                let hint = suggest::closest(name, registry.identifiers())
-                    .map(|close| format!("; did you mean `{close}`?"))
-                    .unwrap_or_default();
-                return Err(Failure::Message(format!("unknown rule `{name}`{hint}")));
-            }
-        },
+        (Some(selector), _) => registry
+            .select(selector)
+            .map_err(|unknown| Failure::Message(unknown.to_string()))?,
         (None, true) => registry.rules().iter().collect(),
         (None, false) => {
             return Err(Failure::Message(

@@ -155,6 +155,54 @@ impl Registry {
             .iter()
             .flat_map(|rule| [rule.code.as_str(), rule.name.as_str()])
     }
+
+    /// The rules a selector names, in the one grammar `--select`/`--ignore`, lint.toml `[rules]`
+    /// and suppression comments share: `ALL`, a code (`CP101`), a name
+    /// (`identified-data-contradiction`) or a code prefix (`CP1`, `CP`).
+    pub fn select(&self, selector: &str) -> Result<Vec<&Rule>, UnknownSelector> {
+        let selector = selector.trim();
+        if selector == "ALL" {
+            return Ok(self.rules.iter().collect());
+        }
+        if let Some(rule) = self.get(selector) {
+            return Ok(vec![rule]);
+        }
+        let by_prefix: Vec<&Rule> = self.with_code_prefix(selector).collect();
+        if !selector.is_empty() && !by_prefix.is_empty() {
+            return Ok(by_prefix);
+        }
+        Err(UnknownSelector {
+            selector: selector.to_string(),
+            suggestion: crate::suggest::closest(selector, self.identifiers()).map(str::to_string),
+        })
+    }
+}
+
+/// A selector that names no rule, with the closest code or name when one is close.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSelector {
+    pub selector: String,
+    pub suggestion: Option<String>,
+}
+
+impl UnknownSelector {
+    /// `did you mean `x`?`, or where to look.
+    pub fn help(&self) -> String {
+        match &self.suggestion {
+            Some(close) => format!("did you mean `{close}`?"),
+            None => "`p3plint rule --all` lists the rules".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for UnknownSelector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "unknown rule `{}`", self.selector)?;
+        if let Some(close) = &self.suggestion {
+            write!(f, "; did you mean `{close}`?")?;
+        }
+        Ok(())
+    }
 }
 
 /// A rule's documentation as Markdown, for `p3plint rule`.

@@ -4,9 +4,8 @@
 
 use crate::check::RuleSettings;
 use crate::diagnostic::{Applicability, Diagnostic};
-use crate::rules::registry;
+use crate::rules::{Rule, registry};
 use crate::source::{FileId, SourceFile, Span};
-use crate::suggest;
 
 pub const DIRECTIVE: &str = "p3plint: ignore[";
 
@@ -124,16 +123,25 @@ pub fn apply(
     let file = &SourceFile::new("", text);
     let directives = directives(file);
     let mut used = vec![false; directives.len()];
+    // The rules each directive names, in the selector grammar of `--select` (`CP1`, `ALL`).
+    let selected: Vec<Vec<&Rule>> = directives
+        .iter()
+        .map(|directive| {
+            directive
+                .names
+                .iter()
+                .flat_map(|(selector, _)| registry().select(selector).unwrap_or_default())
+                .collect()
+        })
+        .collect();
     let mut kept: Vec<Diagnostic> = diagnostics
         .into_iter()
         .filter(|diagnostic| {
             let line = file.line_index(diagnostic.primary.span.start);
             let rule = diagnostic.rule;
-            let suppressing = directives.iter().position(|d| {
+            let suppressing = directives.iter().zip(&selected).position(|(d, rules)| {
                 (d.line == line || d.line + 1 == line)
-                    && d.names
-                        .iter()
-                        .any(|(n, _)| *n == rule.code || *n == rule.name)
+                    && rules.iter().any(|named| std::ptr::eq(*named, rule))
             });
             match suppressing {
                 Some(index) => {
@@ -145,16 +153,13 @@ pub fn apply(
         })
         .collect();
     let mut found = Vec::new();
-    for (directive, used) in directives.iter().zip(used) {
+    for ((directive, used), rules) in directives.iter().zip(used).zip(&selected) {
         let mut known = 0;
         for (name, span) in &directive.names {
-            match registry().get(name) {
-                Some(_) => known += 1,
-                None => {
-                    let help = suggest::closest(name, registry().identifiers())
-                        .map_or("`p3plint rule --all` lists the rules".into(), |close| {
-                            format!("did you mean `{close}`?")
-                        });
+            match registry().select(name) {
+                Ok(_) => known += 1,
+                Err(unknown) => {
+                    let help = unknown.help();
                     found.push(
                         Diagnostic::new(
                             "invalid-suppression",
@@ -188,11 +193,7 @@ pub fn apply(
                 .with_help("say why, after `--`: the next reader needs it"),
             );
         }
-        let enabled = directive.names.iter().any(|(name, _)| {
-            registry()
-                .get(name)
-                .is_some_and(|rule| settings.is_enabled(rule))
-        });
+        let enabled = rules.iter().any(|rule| settings.is_enabled(rule));
         if !used && known > 0 && enabled {
             found.push(
                 Diagnostic::new(

@@ -566,3 +566,41 @@ fn help_and_rule_docs_speak_the_users_language() {
         assert!(!text.to_lowercase().contains("seed"), "{text}");
     }
 }
+
+/// `--select`/`--ignore`, lint.toml `[rules]` and suppression comments read one selector
+/// grammar: `ALL`, a code, a name or a code prefix.
+#[test]
+fn one_selector_grammar_everywhere() {
+    let dir = project(&[("src/a.rs", BROKEN)]);
+    let flag = p3plint(dir.path(), &["check", "--ignore", "CP1"]);
+    std::fs::write(dir.path().join("lint.toml"), "[rules]\nCP1 = \"off\"\n").expect("write");
+    let config = p3plint(dir.path(), &["check"]);
+    assert_eq!(
+        flag.status.code(),
+        config.status.code(),
+        "{}",
+        stderr(&config)
+    );
+    assert_eq!(stdout(&flag), stdout(&config));
+    assert!(!stdout(&config).contains("identified-data-contradiction"));
+
+    std::fs::write(
+        dir.path().join("lint.toml"),
+        "[rules]\nidentified-data-contradictoin = \"off\"\n",
+    )
+    .expect("write");
+    let unknown = p3plint(dir.path(), &["check"]);
+    assert_eq!(unknown.status.code(), Some(2));
+    assert!(
+        stderr(&unknown).contains("did you mean"),
+        "{}",
+        stderr(&unknown)
+    );
+
+    std::fs::remove_file(dir.path().join("lint.toml")).expect("remove");
+    let suppressed = b"// p3plint: ignore[CP1] -- the declaration is being rewritten\n\
+        fn h(r: R) { r.header(\"P3P\", \"CP=\\\"NOI CUR OUR NOR PHY\\\"\"); }\n";
+    std::fs::write(dir.path().join("src/a.rs"), suppressed).expect("write");
+    let out = stdout(&p3plint(dir.path(), &["check"]));
+    assert!(out.contains("All checks passed"), "{out}");
+}
