@@ -26,8 +26,60 @@ fn main() {
         ));
     }
     code.push_str("];\n");
+    code.push_str(&rule_ids(&names));
     let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("rule_files.rs");
     fs::write(out, code).expect("OUT_DIR is writable");
+}
+
+/// `RuleId`, one variant per rule file in code order, so a rule named in the code is checked by
+/// the compiler: `RuleId::MalformedHeader`, never the string `"malformed-header"`.
+fn rule_ids(file_names: &[String]) -> String {
+    let rules: Vec<(&str, &str)> = file_names
+        .iter()
+        .filter_map(|file| file.strip_suffix(".toml")?.split_once('-'))
+        .collect();
+    let variant = |name: &str| -> String {
+        name.split('-')
+            .map(|word| {
+                let mut chars = word.chars();
+                chars
+                    .next()
+                    .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                    .unwrap_or_default()
+            })
+            .collect()
+    };
+    let mut code = String::from(
+        "/// Every rule, by identity: the variant's position is the rule's index in the registry.\n\
+         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]\n\
+         pub enum RuleId {\n",
+    );
+    for (rule_code, name) in &rules {
+        code.push_str(&format!(
+            "    /// `{rule_code}` `{name}`\n    {},\n",
+            variant(name)
+        ));
+    }
+    code.push_str("}\n\nimpl RuleId {\n    /// Every rule, in code order.\n    pub const ALL: &'static [RuleId] = &[\n");
+    for (_, name) in &rules {
+        code.push_str(&format!("        RuleId::{},\n", variant(name)));
+    }
+    code.push_str("    ];\n\n    /// The rule's kebab-case name.\n    pub const fn name(self) -> &'static str {\n        match self {\n");
+    for (_, name) in &rules {
+        code.push_str(&format!(
+            "            RuleId::{} => {name:?},\n",
+            variant(name)
+        ));
+    }
+    code.push_str("        }\n    }\n\n    /// The rule's code.\n    pub const fn code(self) -> &'static str {\n        match self {\n");
+    for (rule_code, name) in &rules {
+        code.push_str(&format!(
+            "            RuleId::{} => {rule_code:?},\n",
+            variant(name)
+        ));
+    }
+    code.push_str("        }\n    }\n}\n");
+    code
 }
 
 /// A rule file is named `<CODE>-<name>.toml` with an upper-case letter code and three digits, the

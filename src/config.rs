@@ -6,6 +6,7 @@
 
 use crate::check::RuleSettings;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::rules::RuleId;
 use crate::rules::registry;
 use crate::source::{FileId, SourceDb, SourceFile, Span};
 use crate::suggest;
@@ -206,7 +207,7 @@ fn single_error(name: &str, message: String) -> ConfigError {
     let file = db.add(SourceFile::new(name, ""));
     ConfigError {
         db,
-        diagnostics: vec![Diagnostic::new("invalid-config", file, 0..0, message)],
+        diagnostics: vec![Diagnostic::new(RuleId::InvalidConfig, file, 0..0, message)],
     }
 }
 
@@ -222,8 +223,12 @@ type Entry<'a> = (
 
 impl Validator {
     fn error(&mut self, span: Span, message: impl Into<String>) -> &mut Diagnostic {
-        self.diagnostics
-            .push(Diagnostic::new("invalid-config", self.file, span, message));
+        self.diagnostics.push(Diagnostic::new(
+            RuleId::InvalidConfig,
+            self.file,
+            span,
+            message,
+        ));
         self.diagnostics.last_mut().expect("just pushed")
     }
 

@@ -1,7 +1,7 @@
 //! The one currency for problems: a plain `Diagnostic` with byte spans, built by every stage and
 //! rendered only by `report/`.
 
-use crate::rules::{Rule, registry};
+use crate::rules::{Rule, RuleId, registry};
 use crate::source::{FileId, Span};
 use std::collections::HashMap;
 
@@ -88,17 +88,9 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
-    /// A diagnostic of the rule named `rule_name` at its default severity. Rule names used in the
-    /// code are checked against `rules/` by the test suite.
-    pub fn new(
-        rule_name: &str,
-        file: FileId,
-        span: Span,
-        message: impl Into<String>,
-    ) -> Diagnostic {
-        let rule = registry()
-            .get(rule_name)
-            .unwrap_or_else(|| panic!("rule `{rule_name}` exists in rules/"));
+    /// A diagnostic of a rule at its default severity.
+    pub fn new(rule: RuleId, file: FileId, span: Span, message: impl Into<String>) -> Diagnostic {
+        let rule = registry().rule(rule);
         Diagnostic {
             rule,
             severity: rule.severity,
@@ -268,12 +260,12 @@ mod tests {
 
     #[test]
     fn repeats_past_the_cap_fold_into_a_note_on_the_last_kept() {
-        let finding = |rule: &str, at: usize| Diagnostic::new(rule, FileId(0), at..at + 1, "m");
+        let finding = |rule: RuleId, at: usize| Diagnostic::new(rule, FileId(0), at..at + 1, "m");
         let mut many: Vec<_> = (0..50)
             .rev()
-            .map(|at| finding("unknown-token", at))
+            .map(|at| finding(RuleId::UnknownToken, at))
             .collect();
-        many.push(finding("duplicate-token", 60));
+        many.push(finding(RuleId::DuplicateToken, 60));
         let kept = fold_repeats(many, 10, "policy");
         assert_eq!(kept.len(), 11);
         let unknown: Vec<_> = kept
@@ -295,7 +287,7 @@ mod tests {
 
     #[test]
     fn findings_dropped_early_are_counted_in_the_note() {
-        let finding = |at: usize| Diagnostic::new("unknown-token", FileId(0), at..at + 1, "m");
+        let finding = |at: usize| Diagnostic::new(RuleId::UnknownToken, FileId(0), at..at + 1, "m");
         let mut repeats = Repeats::new(3);
         let admitted: Vec<_> = (0..10).map(finding).filter(|d| repeats.admit(d)).collect();
         assert_eq!(admitted.len(), 3);

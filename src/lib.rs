@@ -44,6 +44,7 @@ use crate::config::Config;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{Input, InputStatus};
 use crate::extract::FileKind;
+use crate::rules::RuleId;
 use crate::source::{FileId, SourceDb, SourceFile};
 use rayon::prelude::*;
 use std::path::PathBuf;
@@ -196,13 +197,13 @@ fn lint_input(
         InputStatus::Read(kind) => *kind,
         InputStatus::TooLarge { size, limit } => {
             let message = format!("skipped: {size} bytes, over the {limit}-byte limit");
-            let diagnostic = Diagnostic::new("file-too-large", file, 0..0, message)
+            let diagnostic = Diagnostic::new(RuleId::FileTooLarge, file, 0..0, message)
                 .with_help("raise `[paths] max-file-size` in lint.toml to check it");
             return (None, rules.resolve(vec![diagnostic]));
         }
         InputStatus::LinkOutside => {
             let diagnostic = Diagnostic::new(
-                "link-outside-tree",
+                RuleId::LinkOutsideTree,
                 file,
                 0..0,
                 "a symbolic link to a file outside the checked directory; not followed",
@@ -211,7 +212,7 @@ fn lint_input(
             return (None, rules.resolve(vec![diagnostic]));
         }
         InputStatus::Unreadable(reason) => {
-            let diagnostic = Diagnostic::new("unreadable-input", file, 0..0, reason.clone());
+            let diagnostic = Diagnostic::new(RuleId::UnreadableInput, file, 0..0, reason.clone());
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
@@ -220,12 +221,12 @@ fn lint_input(
         Err(files::ReadError::TooLarge { limit }) => {
             // It grew after discovery, or the file system under-reported its size (/proc).
             let message = format!("skipped: over the {limit}-byte limit");
-            let diagnostic = Diagnostic::new("file-too-large", file, 0..0, message)
+            let diagnostic = Diagnostic::new(RuleId::FileTooLarge, file, 0..0, message)
                 .with_help("raise `[paths] max-file-size` in lint.toml to check it");
             return (None, rules.resolve(vec![diagnostic]));
         }
         Err(err) => {
-            let diagnostic = Diagnostic::new("unreadable-input", file, 0..0, err.to_string());
+            let diagnostic = Diagnostic::new(RuleId::UnreadableInput, file, 0..0, err.to_string());
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
@@ -242,7 +243,7 @@ fn lint_input(
             Err(offset) => {
                 let message =
                     format!("skipped: not valid UTF-16 (unpaired surrogate at offset {offset})");
-                let diagnostic = Diagnostic::new("non-utf8-input", file, 0..0, message)
+                let diagnostic = Diagnostic::new(RuleId::NonUtf8Input, file, 0..0, message)
                     .with_help("convert the file to UTF-8 to have it checked");
                 (None, rules.resolve(vec![diagnostic]))
             }
@@ -269,7 +270,7 @@ fn lint_input(
                 if replaced == 1 { "is" } else { "are" },
             );
             let at = offset..offset + 1;
-            let diagnostic = Diagnostic::new("non-utf8-input", file, at, message)
+            let diagnostic = Diagnostic::new(RuleId::NonUtf8Input, file, at, message)
                 .with_label("not UTF-8")
                 .with_help("save the file as UTF-8 so every character is read as written");
             diagnostics.extend(rules.resolve(vec![diagnostic]));
@@ -302,14 +303,12 @@ fn check_text(
     let (emissions, parse_failure) = extract::extract(kind, text);
     let mut diagnostics = Vec::new();
     let may_suppress = suppress::may_suppress(text);
-    let listing_policies = rules::registry()
-        .get("emitted-policy")
-        .is_some_and(|rule| rules.is_enabled(rule));
+    let listing_policies = rules.is_enabled(rules::registry().rule(RuleId::EmittedPolicy));
     let mut per_file = diagnostic::Repeats::new(MAX_REPEATS_PER_FILE);
     if let Some(failure) = parse_failure {
         diagnostics.push(
             Diagnostic::new(
-                "unparsable-rust",
+                RuleId::UnparsableRust,
                 file,
                 failure.span,
                 format!(
@@ -325,7 +324,7 @@ fn check_text(
         if emission.context == extract::Context::Dynamic {
             diagnostics.push(
                 Diagnostic::new(
-                    "dynamic-policy",
+                    RuleId::DynamicPolicy,
                     file,
                     emission.text.full_span(),
                     "this compact policy is built at run time; it was not checked",
@@ -342,7 +341,7 @@ fn check_text(
             let tokens: Vec<&str> = policy.tokens.iter().map(|t| t.text.as_str()).collect();
             found.push(
                 Diagnostic::new(
-                    "emitted-policy",
+                    RuleId::EmittedPolicy,
                     file,
                     policy.span.clone(),
                     format!("sends CP=\"{}\"", tokens.join(" ")),

@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use p3plint::check::RuleSettings;
 use p3plint::config::{Config, ConfigError};
 use p3plint::report::{self, Format};
-use p3plint::rules::{Rule, registry};
+use p3plint::rules::{Rule, RuleId, registry};
 use p3plint::{RunError, explain};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -185,12 +185,12 @@ fn check(args: CheckArgs) -> Result<u8, Failure> {
     apply_selection(&mut config.rules, &args.select, &args.ignore)?;
     config.respect_ignore_files = !args.no_ignore;
     let listings = [
-        (args.show_dynamic, "dynamic-policy"),
-        (args.show_policies, "emitted-policy"),
+        (args.show_dynamic, RuleId::DynamicPolicy),
+        (args.show_policies, RuleId::EmittedPolicy),
     ];
-    for (wanted, name) in listings {
-        if let Some(rule) = registry().get(name).filter(|_| wanted) {
-            config.rules.enable(rule);
+    for (wanted, id) in listings {
+        if wanted {
+            config.rules.enable(registry().rule(id));
         }
     }
     let paths = if args.paths.is_empty() {

@@ -8,6 +8,7 @@ use crate::declaration::{Declaration, Policy};
 use crate::derive::{Derived, derive};
 use crate::diagnostic::Diagnostic;
 use crate::parse::{policy_toml, policy_xml};
+use crate::rules::RuleId;
 use crate::source::{FileId, SourceFile, Span};
 use std::path::{Path, PathBuf};
 
@@ -91,7 +92,7 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
                 if references.is_empty() {
                     loader.loaded.diagnostics.push(
                         Diagnostic::new(
-                            "empty-policy-reference",
+                            RuleId::EmptyPolicyReference,
                             file,
                             parsed.root_span.clone(),
                             "this policy reference file names no policy",
@@ -218,7 +219,7 @@ impl Loader {
             .push(SourceFile::new(path.display().to_string(), ""));
         self.loaded
             .diagnostics
-            .push(Diagnostic::new("malformed-policy", id, 0..0, problem));
+            .push(Diagnostic::new(RuleId::MalformedPolicy, id, 0..0, problem));
     }
 
     fn outside(&mut self, path: &Path, referrer: Option<&Referrer<'_>>, message: String) {
@@ -233,7 +234,7 @@ impl Loader {
             }
         };
         self.loaded.diagnostics.push(
-            Diagnostic::new("policy-outside-project", file, span, message)
+            Diagnostic::new(RuleId::PolicyOutsideProject, file, span, message)
                 .with_label("not followed")
                 .with_help("keep the policy files inside the project and name them by their path on the site, such as `/w3c/policy.xml`"),
         );
@@ -323,7 +324,8 @@ impl Loader {
 
     fn missing(&mut self, file: FileId, span: Span, message: String) {
         self.loaded.diagnostics.push(
-            Diagnostic::new("missing-policy", file, span, message).with_label("policy not found"),
+            Diagnostic::new(RuleId::MissingPolicy, file, span, message)
+                .with_label("policy not found"),
         );
     }
 }

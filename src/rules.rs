@@ -13,6 +13,7 @@ include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
 /// One rule, as loaded from its file.
 #[derive(Debug)]
 pub struct Rule {
+    pub id: RuleId,
     pub code: String,
     pub name: String,
     pub severity: Severity,
@@ -115,7 +116,13 @@ impl Registry {
                     "rules/{file_name}: should be named {expected_name}"
                 ));
             }
+            let id = RuleId::ALL
+                .iter()
+                .copied()
+                .find(|id| id.name() == raw.name && id.code() == raw.code)
+                .ok_or_else(|| format!("rules/{file_name}: not a rule this build knows"))?;
             rules.push(Rule {
+                id,
                 code: raw.code,
                 name: raw.name,
                 severity,
@@ -128,6 +135,19 @@ impl Registry {
         }
         rules.sort_by(|a, b| a.code.cmp(&b.code));
         Ok(Registry { rules })
+    }
+
+    /// The rule of an id. Ids and rules come from the same files (build.rs), in code order.
+    pub fn rule(&self, id: RuleId) -> &Rule {
+        match self.rules.get(id as usize) {
+            Some(rule) if rule.id == id => rule,
+            // Only a registry parsed from other files (a test's) is not in id order.
+            _ => self
+                .rules
+                .iter()
+                .find(|rule| rule.id == id)
+                .unwrap_or(&self.rules[0]),
+        }
     }
 
     /// The rule with this code or name.

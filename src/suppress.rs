@@ -4,6 +4,7 @@
 
 use crate::check::RuleSettings;
 use crate::diagnostic::{Applicability, Diagnostic};
+use crate::rules::RuleId;
 use crate::rules::{Rule, registry};
 use crate::source::{FileId, SourceFile, Span};
 
@@ -162,7 +163,7 @@ pub fn apply(
                     let help = unknown.help();
                     found.push(
                         Diagnostic::new(
-                            "invalid-suppression",
+                            RuleId::InvalidSuppression,
                             file_id,
                             span.clone(),
                             format!("`{name}` is not a rule"),
@@ -175,7 +176,7 @@ pub fn apply(
         }
         if directive.names.is_empty() {
             found.push(Diagnostic::new(
-                "invalid-suppression",
+                RuleId::InvalidSuppression,
                 file_id,
                 directive.span.clone(),
                 "the suppression names no rule",
@@ -184,7 +185,7 @@ pub fn apply(
         if !directive.has_reason {
             found.push(
                 Diagnostic::new(
-                    "invalid-suppression",
+                    RuleId::InvalidSuppression,
                     file_id,
                     directive.span.clone(),
                     "the suppression gives no reason",
@@ -197,7 +198,7 @@ pub fn apply(
         if !used && known > 0 && enabled {
             found.push(
                 Diagnostic::new(
-                    "unused-suppression",
+                    RuleId::UnusedSuppression,
                     file_id,
                     directive.span.clone(),
                     "this suppression suppresses nothing",

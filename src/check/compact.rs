@@ -36,7 +36,7 @@ pub fn check(file: FileId, policy: &CompactPolicy, settings: &RuleSettings) -> V
 }
 
 fn new(rule: &Rule, file: FileId, token: &Token, message: impl Into<String>) -> Diagnostic {
-    Diagnostic::new(&rule.name, file, token.span.clone(), message)
+    Diagnostic::new(rule.id, file, token.span.clone(), message)
 }
 
 fn unknown_tokens(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<Diagnostic> {
@@ -213,7 +213,7 @@ fn required_kinds(
         _ => names.concat(),
     };
     let mut diagnostic = Diagnostic::new(
-        &rule.name,
+        rule.id,
         file,
         policy.span.clone(),
         format!("the compact policy has no {listed} token"),
@@ -288,7 +288,7 @@ fn free_text_finding(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<D
             policy.tokens.len()
         )
     };
-    let mut diagnostic = Diagnostic::new(&rule.name, file, policy.span.clone(), message)
+    let mut diagnostic = Diagnostic::new(rule.id, file, policy.span.clone(), message)
         .with_label("not a compact policy")
         .with_note(
             "Internet Explorer ignores words it does not know, so it treats this as a policy \
@@ -417,7 +417,7 @@ fn ie6_restricted(
         _ => "block",
     };
     let mut diagnostic = Diagnostic::new(
-        &rule.name,
+        rule.id,
         file,
         policy.span.clone(),
         format!(

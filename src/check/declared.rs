@@ -7,6 +7,7 @@ use crate::derive::Derived;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::parse::{CompactPolicy, Token};
 use crate::policy_files::Loaded;
+use crate::rules::RuleId;
 use crate::source::FileId;
 use crate::vocabulary::TokenKind;
 use std::path::{Path, PathBuf};
@@ -187,14 +188,15 @@ pub fn compare(
                 declared_consent.as_str()
             )
         };
-        let mut diagnostic = Diagnostic::new("consent-mismatch", file, token.span.clone(), message)
-            .with_label(format!("{} here", consent.as_str()))
-            .with_edit(
-                format!("write `{}`", declared.text()),
-                Applicability::Unsafe,
-                token.span.clone(),
-                declared.text(),
-            );
+        let mut diagnostic =
+            Diagnostic::new(RuleId::ConsentMismatch, file, token.span.clone(), message)
+                .with_label(format!("{} here", consent.as_str()))
+                .with_edit(
+                    format!("write `{}`", declared.text()),
+                    Applicability::Unsafe,
+                    token.span.clone(),
+                    declared.text(),
+                );
         if !understates {
             diagnostic = diagnostic.with_severity(Severity::Warning);
         }
@@ -220,9 +222,9 @@ pub fn compare(
 struct SetComparison {
     kinds: &'static [TokenKind],
     /// Declared, missing from the emitted policy.
-    missing_rule: &'static str,
+    missing_rule: RuleId,
     /// Emitted, declared nowhere.
-    extra_rule: &'static str,
+    extra_rule: RuleId,
     /// Why an extra token is extra; `{policy}` names the policy.
     extra_reason: &'static str,
 }
@@ -230,20 +232,20 @@ struct SetComparison {
 const SET_COMPARISONS: [SetComparison; 3] = [
     SetComparison {
         kinds: &PRACTICE_KINDS,
-        missing_rule: "undisclosed-practice",
-        extra_rule: "undeclared-token",
+        missing_rule: RuleId::UndisclosedPractice,
+        extra_rule: RuleId::UndeclaredToken,
         extra_reason: "no statement of {policy} declares it",
     },
     SetComparison {
         kinds: &[TokenKind::Retention],
-        missing_rule: "retention-mismatch",
-        extra_rule: "retention-mismatch",
+        missing_rule: RuleId::RetentionMismatch,
+        extra_rule: RuleId::RetentionMismatch,
         extra_reason: "no statement of {policy} keeps data that way",
     },
     SetComparison {
         kinds: &[TokenKind::Disputes, TokenKind::Remedies],
-        missing_rule: "disputes-mismatch",
-        extra_rule: "disputes-mismatch",
+        missing_rule: RuleId::DisputesMismatch,
+        extra_rule: RuleId::DisputesMismatch,
         extra_reason: "{policy} has no DISPUTES-GROUP that backs it",
     },
 ];
@@ -356,7 +358,7 @@ fn access(
     };
     if tokens.is_empty() {
         let diagnostic = Diagnostic::new(
-            "access-mismatch",
+            RuleId::AccessMismatch,
             file,
             emitted.span.clone(),
             format!(
@@ -373,7 +375,7 @@ fn access(
         .filter(|t| t.base() != Some(declared.entry.name.as_str()))
         .map(|token| {
             let diagnostic = Diagnostic::new(
-                "access-mismatch",
+                RuleId::AccessMismatch,
                 file,
                 token.span.clone(),
                 format!(
@@ -403,7 +405,7 @@ pub fn settle_conflicting_retention(
     source: &str,
 ) {
     diagnostics.retain_mut(|diagnostic| {
-        if diagnostic.rule.name != "conflicting-retention" {
+        if diagnostic.rule.id != RuleId::ConflictingRetention {
             return true;
         }
         let mut tokens = vec![&source[diagnostic.primary.span.clone()]];
@@ -440,7 +442,7 @@ pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
     for policy in &declaration.policies {
         if policy.access.is_none() {
             out.push(
-                Diagnostic::new("malformed-policy", policy.file, policy.span.clone(), format!("{} has no ACCESS", policy.label()))
+                Diagnostic::new(RuleId::MalformedPolicy, policy.file, policy.span.clone(), format!("{} has no ACCESS", policy.label()))
                     .with_help("every policy states what access users have: nonident, all, contact-and-other, ident-contact, other-ident or none"),
             );
         }
@@ -462,7 +464,7 @@ pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
                 if !missing.is_empty() {
                     out.push(
                         Diagnostic::new(
-                            "incomplete-statement",
+                            RuleId::IncompleteStatement,
                             statement.file,
                             statement.span.clone(),
                             format!("{} has {}", statement.label(), join_and(&missing, "no ")),
@@ -481,7 +483,7 @@ pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
                     {
                         out.push(
                             Diagnostic::new(
-                                "identified-data-in-non-identifiable-statement",
+                                RuleId::IdentifiedDataInNonIdentifiableStatement,
                                 data.file,
                                 data.span.clone(),
                                 format!(
@@ -518,7 +520,7 @@ pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
                 .collect();
             if !identified.is_empty() {
                 let mut diagnostic = Diagnostic::new(
-                    "nonident-access-with-identified-data",
+                    RuleId::NonidentAccessWithIdentifiedData,
                     access.file,
                     access.span.clone(),
                     format!("{} declares `nonident` access (no identified data is collected), but it collects identified data", policy.label()),

@@ -114,7 +114,7 @@ impl Kind {
             "header" => no_params(&params, Kind::Header),
             "input" => no_params(&params, Kind::Input),
             "config" => no_params(&params, Kind::Config),
-            "unknown-token" => no_params(&params, Kind::UnknownToken),
+            "vocabulary" => no_params(&params, Kind::UnknownToken),
             "suffix" => {
                 let params: SuffixParams = parse(params)?;
                 if Severity::parse(&params.tolerated_severity).is_none() {

@@ -5,10 +5,11 @@
 use super::compact::{CompactPolicy, Token, classify, tokenize};
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::extract::{Context, MappedText};
+use crate::rules::RuleId;
 use crate::source::FileId;
 use std::ops::Range;
 
-const RULE: &str = "malformed-header";
+const RULE: RuleId = RuleId::MalformedHeader;
 
 /// The P3P vocabulary has 52 tokens; a `CP` value is checked up to this many words, so checks
 /// that compare tokens pairwise stay cheap whatever the input.

@@ -4,6 +4,7 @@
 use crate::declaration::{Data, Declared, Resolved, element_names, entry_for_element, schema};
 use crate::diagnostic::Diagnostic;
 use crate::parse::Consent;
+use crate::rules::RuleId;
 use crate::source::{FileId, Span};
 use crate::suggest;
 use crate::vocabulary::{Entry, TokenKind};
@@ -70,7 +71,12 @@ impl Reporter {
             .map(|(_, categories)| categories.as_slice())
     }
 
-    pub fn push(&mut self, rule: &str, span: Span, message: impl Into<String>) -> &mut Diagnostic {
+    pub fn push(
+        &mut self,
+        rule: RuleId,
+        span: Span,
+        message: impl Into<String>,
+    ) -> &mut Diagnostic {
         self.diagnostics
             .push(Diagnostic::new(rule, self.file, span, message));
         self.diagnostics.last_mut().expect("just pushed")
@@ -83,7 +89,7 @@ impl Reporter {
             None => format!("expected one of: {}", known.join(", ")),
         };
         self.push(
-            "malformed-policy",
+            RuleId::MalformedPolicy,
             span,
             format!("unknown {what} `{value}`"),
         )
@@ -171,7 +177,7 @@ impl Reporter {
                 }
                 Some(Resolved::Variable) if explicit.is_empty() => {
                     let diagnostic = self.push(
-                        "missing-categories",
+                        RuleId::MissingCategories,
                         reference_span,
                         format!("`{reference}` has no fixed categories, and none are given"),
                     );
@@ -192,7 +198,7 @@ impl Reporter {
                             "see the P3P base data schema (rules/base-data-schema.toml)".into()
                         });
                     let diagnostic = self.push(
-                        "unknown-data-reference",
+                        RuleId::UnknownDataReference,
                         reference_span,
                         format!("`{bare}` is not in the P3P base data schema"),
                     );
@@ -202,7 +208,7 @@ impl Reporter {
             },
             None if explicit.is_empty() => {
                 self.push(
-                    "missing-categories",
+                    RuleId::MissingCategories,
                     span.clone(),
                     format!("custom data `{name}` has no categories"),
                 )

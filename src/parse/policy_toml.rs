@@ -19,6 +19,7 @@ use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Practice, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::Consent;
+use crate::rules::RuleId;
 use crate::source::{FileId, Span};
 use crate::vocabulary::TokenKind;
 use toml::Spanned;
@@ -41,7 +42,11 @@ pub fn parse(file: FileId, text: &str) -> TomlFile {
     if !errors.is_empty() {
         for error in errors {
             let span = error.span().unwrap_or(0..0);
-            reporter.push("malformed-policy", span, error.message().trim().to_string());
+            reporter.push(
+                RuleId::MalformedPolicy,
+                span,
+                error.message().trim().to_string(),
+            );
         }
         return TomlFile {
             diagnostics: reporter.diagnostics,
@@ -82,7 +87,7 @@ pub fn parse(file: FileId, text: &str) -> TomlFile {
                 }
                 _ => {
                     reporter.push(
-                        "malformed-policy",
+                        RuleId::MalformedPolicy,
                         value.span(),
                         "write each statement as a [[statement]] table",
                     );
@@ -93,7 +98,7 @@ pub fn parse(file: FileId, text: &str) -> TomlFile {
     }
     if !saw_policy {
         reporter
-            .push("malformed-policy", 0..0, "no [policy] table")
+            .push(RuleId::MalformedPolicy, 0..0, "no [policy] table")
             .help = Some("start with [policy] and its `access`".into());
     }
     // Keys come out of the table in name order; report in file order.
@@ -115,7 +120,7 @@ fn as_table<'a>(
         DeValue::Table(table) => Some(table),
         _ => {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 value.span(),
                 format!("`{name}` must be a table"),
             );
@@ -129,7 +134,7 @@ fn as_str<'a>(reporter: &mut Reporter, name: &str, value: &'a Value<'a>) -> Opti
         DeValue::String(text) => Some(text.as_ref()),
         _ => {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 value.span(),
                 format!("`{name}` must be a string"),
             );
@@ -147,7 +152,7 @@ fn as_array<'a>(
         DeValue::Array(items) => items,
         _ => {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 value.span(),
                 format!("`{name}` must be an array"),
             );
@@ -195,7 +200,7 @@ fn read_policy(reporter: &mut Reporter, table: &DeTable<'_>, policy: &mut Policy
                 DeValue::Boolean(false) => {}
                 _ => {
                     reporter.push(
-                        "malformed-policy",
+                        RuleId::MalformedPolicy,
                         value.span(),
                         "`test` must be true or false",
                     );
@@ -285,7 +290,7 @@ fn read_statement(reporter: &mut Reporter, table: &DeTable<'_>, span: Span) -> S
                 DeValue::Boolean(false) => {}
                 _ => {
                     reporter.push(
-                        "malformed-policy",
+                        RuleId::MalformedPolicy,
                         value.span(),
                         "`non-identifiable` must be true or false",
                     );
@@ -346,7 +351,7 @@ fn practices(
                 }
                 let Some((name, span)) = name else {
                     reporter.push(
-                        "malformed-policy",
+                        RuleId::MalformedPolicy,
                         item.span(),
                         format!("missing `{field}`"),
                     );
@@ -356,7 +361,7 @@ fn practices(
             }
             _ => {
                 reporter.push(
-                    "malformed-policy",
+                    RuleId::MalformedPolicy,
                     item.span(),
                     format!("a {field} is a string or a table"),
                 );
@@ -368,7 +373,7 @@ fn practices(
         };
         if !entry.suffix && consent != Consent::Always {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 item.span(),
                 format!("`{name}` cannot carry a consent: it is always `always`"),
             );
@@ -425,7 +430,7 @@ fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declara
             }
             if reference.is_none() && name.is_none() {
                 reporter.push(
-                    "malformed-policy",
+                    RuleId::MalformedPolicy,
                     item.span(),
                     "data needs a `ref` or a `name`",
                 );
@@ -445,7 +450,7 @@ fn read_data(reporter: &mut Reporter, item: &Value<'_>) -> Option<crate::declara
         }
         _ => {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 item.span(),
                 "data is a string or a table",
             );

@@ -9,6 +9,7 @@ use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::Consent;
+use crate::rules::RuleId;
 use crate::source::{FileId, Span};
 use crate::vocabulary::TokenKind;
 use roxmltree::{Document, Node, ParsingOptions};
@@ -67,7 +68,7 @@ pub fn parse(file: FileId, text: &str) -> XmlFile {
                 }
                 other => format!("not well-formed XML: {other}"),
             };
-            reporter.push("malformed-policy", offset..offset, message);
+            reporter.push(RuleId::MalformedPolicy, offset..offset, message);
             return XmlFile {
                 diagnostics: reporter.diagnostics,
                 ..XmlFile::default()
@@ -98,7 +99,7 @@ pub fn parse(file: FileId, text: &str) -> XmlFile {
                                 }),
                                 None => {
                                     reporter.push(
-                                        "malformed-policy",
+                                        RuleId::MalformedPolicy,
                                         tag_span(reference),
                                         "a POLICY-REF without an `about` attribute",
                                     );
@@ -115,7 +116,7 @@ pub fn parse(file: FileId, text: &str) -> XmlFile {
         "POLICIES" => out.policies = policies(&mut reporter, root),
         "POLICY" => {
             reporter.push(
-                "nonstandard-policy-format",
+                RuleId::NonstandardPolicyFormat,
                 tag_span(root),
                 "a bare POLICY root; P3P 1.0 wraps policies in POLICIES",
             );
@@ -123,7 +124,7 @@ pub fn parse(file: FileId, text: &str) -> XmlFile {
         }
         other => {
             reporter.push(
-                "malformed-policy",
+                RuleId::MalformedPolicy,
                 tag_span(root),
                 format!("`{other}` is not a P3P root element (META, POLICIES or POLICY)"),
             );
@@ -181,7 +182,7 @@ fn check_namespace(reporter: &mut Reporter, root: Node) {
         Some(ns) => format!("unexpected namespace `{ns}`; read as P3P 1.0"),
         None => format!("no namespace; P3P 1.0 uses {P3P_NAMESPACE}"),
     };
-    reporter.push("nonstandard-policy-format", tag_span(root), message);
+    reporter.push(RuleId::NonstandardPolicyFormat, tag_span(root), message);
 }
 
 /// The data elements a file defines in its own `DATASCHEMA`s: each DATA-DEF's name with the
@@ -277,7 +278,7 @@ fn single_value(
     let values: Vec<Node> = elements(node).collect();
     if values.len() != 1 {
         reporter.push(
-            "malformed-policy",
+            RuleId::MalformedPolicy,
             tag_span(node),
             format!(
                 "{} must hold exactly one value, not {}",
@@ -299,7 +300,7 @@ fn single_value(
 fn extension(reporter: &mut Reporter, node: Node) {
     let mandatory = node.attribute("optional") == Some("no");
     let diagnostic = reporter.push(
-        "ignored-extension",
+        RuleId::IgnoredExtension,
         tag_span(node),
         if mandatory {
             "a mandatory EXTENSION: it changes the policy, but no compact token can say how"
@@ -372,7 +373,7 @@ fn statement(reporter: &mut Reporter, node: Node) -> Statement {
                     let name = reference.map_or("", |r| r.value());
                     if reference.is_none() {
                         reporter.push(
-                            "malformed-policy",
+                            RuleId::MalformedPolicy,
                             tag_span(data),
                             "a DATA element without `ref`",
                         );
@@ -410,7 +411,7 @@ fn practices(
                 Some(required) => {
                     if !entry.suffix {
                         reporter.push(
-                            "malformed-policy",
+                            RuleId::MalformedPolicy,
                             required.range(),
                             format!(
                                 "`{}` takes no `required` attribute",

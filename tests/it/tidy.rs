@@ -82,3 +82,27 @@ fn files_are_read_only_through_files_read() {
         }
     }
 }
+
+/// Rule identity is a type (`RuleId`, generated from `rules/`): no rule name is spelled as a
+/// string in the library, outside unit tests, so a typo cannot compile.
+#[test]
+fn rule_names_are_never_string_literals_in_the_library() {
+    let mut library = Vec::new();
+    rust_files(Path::new("src"), &mut library);
+    for file in library {
+        let text = fs::read_to_string(&file).unwrap();
+        let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+        for id in p3plint::rules::RuleId::ALL {
+            let literal = format!("\"{}\"", id.name());
+            assert!(
+                !code.contains(&literal),
+                "{} spells {literal}; use RuleId::{id:?}",
+                file.display()
+            );
+        }
+    }
+    for id in p3plint::rules::RuleId::ALL {
+        let rule = p3plint::rules::registry().rule(*id);
+        assert_eq!((rule.id, rule.name.as_str()), (*id, id.name()));
+    }
+}
