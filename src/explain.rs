@@ -11,11 +11,13 @@ pub const HEADER_MEANING: &str =
 
 /// One row of the table.
 #[derive(Debug, Clone, PartialEq, Eq)]
+/// Fields in alphabetical order: the order of `explain --output-format json`.
+#[derive(serde::Serialize)]
 pub struct Row {
-    pub field: String,
-    pub kind: String,
     /// `always`, `opt-in` or `opt-out` for tokens that carry a consent.
     pub consent: Option<String>,
+    pub field: String,
+    pub kind: String,
     pub meaning: String,
     /// Names of the rules that flag this token.
     pub problems: Vec<String>,

@@ -15,6 +15,7 @@
 //! in parallel; the report is sorted, so output does not depend on thread count.
 
 pub mod check;
+pub mod commands;
 pub mod config;
 pub mod declaration;
 pub mod derive;

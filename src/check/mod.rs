@@ -171,6 +171,28 @@ impl RuleSettings {
         self.selected.get_or_insert_with(Vec::new).extend(codes);
     }
 
+    /// Applies `--select` and `--ignore` (selectors as `Registry::select` reads them).
+    pub fn apply_selectors(
+        &mut self,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<(), crate::rules::UnknownSelector> {
+        let resolve = |selectors: &[String]| -> Result<Vec<&'static Rule>, _> {
+            let mut rules = Vec::new();
+            for selector in selectors.iter().filter(|s| !s.trim().is_empty()) {
+                rules.extend(registry().select(selector)?);
+            }
+            Ok(rules)
+        };
+        if !select.is_empty() {
+            self.select(&resolve(select)?);
+        }
+        for rule in resolve(ignore)? {
+            self.set(rule, None);
+        }
+        Ok(())
+    }
+
     /// Turns a rule on at its default severity, in addition to whatever else runs.
     pub fn enable(&mut self, rule: &Rule) {
         self.overrides

@@ -13,9 +13,10 @@ use crate::Report;
 use crate::diagnostic::Severity;
 
 /// How diagnostics are printed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// Source snippets with labels, as rustc prints them.
+    #[default]
     Full,
     /// One line per finding: `path:line:col: severity[name] message`.
     Concise,
@@ -93,4 +94,10 @@ pub fn exit_code(report: &Report) -> u8 {
 }
 
 pub use human::render_diagnostics_plain;
+pub use json::JsonDiagnostic;
+
+/// The report's findings as the typed values `--output-format json` prints.
+pub fn json_diagnostics(report: &Report) -> Vec<JsonDiagnostic<'_>> {
+    json::diagnostics(report)
+}
 pub use printable::printable;

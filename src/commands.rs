@@ -1,0 +1,346 @@
+//! The subcommands other than `check` (`explain`, `ie6`, `derive`, `describe`, `rule`): each
+//! turns its argument into what to print, so `main.rs` only parses arguments, prints and exits.
+
+use crate::check::RuleSettings;
+use crate::report::{self, Format};
+use crate::rules::{Rule, registry};
+
+/// How `explain`, `ie6` and `rule` print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum TextFormat {
+    Text,
+    Json,
+}
+
+/// What a command produced: text for stdout, findings for stderr, and the exit code.
+#[derive(Debug, Default)]
+pub struct Output {
+    pub stdout: String,
+    pub stderr: String,
+    pub code: u8,
+}
+
+/// A command that could not run (exit 2): what it printed before stopping, and why.
+#[derive(Debug)]
+pub struct Failed {
+    pub stderr: String,
+    pub message: String,
+}
+
+impl From<String> for Failed {
+    fn from(message: String) -> Failed {
+        Failed {
+            stderr: String::new(),
+            message,
+        }
+    }
+}
+
+fn pretty(value: &impl serde::Serialize) -> String {
+    format!(
+        "{}\n",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    )
+}
+
+/// `p3plint explain`: the Field/Meaning table, then the findings.
+pub fn explain(policy: &str, format: TextFormat) -> Result<Output, Failed> {
+    let explanation = crate::explain::explain(policy);
+    if explanation.policy.is_none() {
+        return Err(format!("no compact policy found in `{policy}`").into());
+    }
+    let report = &explanation.report;
+    let stdout = match format {
+        TextFormat::Text => {
+            let mut out = crate::explain::table(&explanation.rows);
+            if !report.diagnostics.is_empty() {
+                out.push('\n');
+                out.push_str(&report::render_diagnostics_plain(
+                    &report.db,
+                    &report.diagnostics,
+                ));
+            }
+            out
+        }
+        TextFormat::Json => {
+            #[derive(serde::Serialize)]
+            struct Explained<'a> {
+                diagnostics: Vec<report::JsonDiagnostic<'a>>,
+                tokens: &'a [crate::explain::Row],
+            }
+            pretty(&Explained {
+                diagnostics: report::json_diagnostics(report),
+                tokens: &explanation.rows,
+            })
+        }
+    };
+    Ok(Output {
+        stdout,
+        ..Output::default()
+    })
+}
+
+/// `p3plint ie6`: the verdict, the 16 cells and the fix.
+pub fn ie6(policy: &str, format: TextFormat) -> Output {
+    let (_, parsed) = crate::parse_argument(policy);
+    let evaluation = crate::ie6::evaluate(parsed.as_ref());
+    let stdout = match format {
+        TextFormat::Text => crate::ie6::render_text(parsed.as_ref(), &evaluation),
+        TextFormat::Json => pretty(&crate::ie6::render_json(&evaluation)),
+    };
+    Output {
+        stdout,
+        ..Output::default()
+    }
+}
+
+/// `p3plint derive` and `describe`: findings about the declaration go to stderr, the compact
+/// policy (or the description) to stdout.
+pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Failed> {
+    if !path.is_file() {
+        return Err(format!("{}: no such file", path.display()).into());
+    }
+    let root = crate::policy_files::site_root(path);
+    let loaded = crate::policy_files::load(path, &root, 0);
+    let mut db = crate::source::SourceDb::default();
+    for file in &loaded.files {
+        db.add(file.clone());
+    }
+    let mut diagnostics = loaded.diagnostics.clone();
+    diagnostics.extend(crate::check::declared::check_declaration(
+        &loaded.declaration,
+    ));
+    let diagnostics = RuleSettings::default().resolve(diagnostics);
+    let stderr = report::render_diagnostics_plain(&db, &diagnostics);
+    if !loaded.usable {
+        return Err(Failed {
+            stderr,
+            message: format!("{}: no policy could be read", path.display()),
+        });
+    }
+    let policies = &loaded.declaration.policies;
+    let out = if describe {
+        crate::describe::describe(policies, &loaded.derived)
+    } else {
+        policies
+            .iter()
+            .zip(&loaded.derived)
+            .map(|(policy, derived)| match (&policy.name, policies.len()) {
+                (Some(name), 2..) => format!("{name}: CP=\"{}\"\n", derived.text()),
+                _ => format!("CP=\"{}\"\n", derived.text()),
+            })
+            .collect()
+    };
+    Ok(Output {
+        stdout: report::printable(&out).into_owned(),
+        stderr,
+        code: 0,
+    })
+}
+
+/// `p3plint rule`: the documentation of the rules a selector names, or of all.
+pub fn rules(selector: Option<&str>, all: bool, format: TextFormat) -> Result<Output, Failed> {
+    let registry = registry();
+    let rules: Vec<&Rule> = match (selector, all) {
+        (Some(selector), _) => registry
+            .select(selector)
+            .map_err(|unknown| unknown.to_string())?,
+        (None, true) => registry.rules().iter().collect(),
+        (None, false) => {
+            return Err(
+                String::from("name a rule (`p3plint rule unknown-token`) or pass --all").into(),
+            );
+        }
+    };
+    let stdout = match format {
+        TextFormat::Text => rules
+            .iter()
+            .map(|rule| crate::rules::markdown(rule))
+            .collect::<Vec<_>>()
+            .join("\n"),
+        TextFormat::Json => pretty(
+            &rules
+                .iter()
+                .map(|rule| crate::rules::json(rule))
+                .collect::<Vec<_>>(),
+        ),
+    };
+    Ok(Output {
+        stdout,
+        ..Output::default()
+    })
+}
+
+/// The full or concise report with its summary line, or the machine format alone.
+pub fn check_output(report: &crate::Report, format: Format, color: bool) -> String {
+    let mut out = report::render(report, format, color);
+    if matches!(format, Format::Full | Format::Concise) {
+        out.push_str(&report::summary(report));
+        out.push('\n');
+    }
+    out
+}
+
+/// `p3plint check`'s options: the command line's definition, and the library's input.
+#[derive(Debug, Default, clap::Args)]
+pub struct CheckOptions {
+    /// Files and directories to check (default: the current directory). Named files are always
+    /// checked; directories are walked, honouring .gitignore and lint.toml's `[paths]`.
+    pub paths: Vec<std::path::PathBuf>,
+    /// Use this lint.toml instead of the nearest one.
+    #[arg(long)]
+    pub config: Option<std::path::PathBuf>,
+    /// Run only these rules (codes, names or code prefixes, comma-separated; `ALL` for every rule).
+    #[arg(long, value_delimiter = ',')]
+    pub select: Vec<String>,
+    /// Do not run these rules (codes, names or code prefixes, comma-separated).
+    #[arg(long, value_delimiter = ',')]
+    pub ignore: Vec<String>,
+    #[arg(long, value_enum, default_value_t = Format::Full, env = "P3PLINT_OUTPUT_FORMAT")]
+    pub output_format: Format,
+    /// Colour the full output: `auto` when stdout is a terminal and NO_COLOR is unset.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Apply safe fixes (browsers behave the same afterwards), then report what is left.
+    #[arg(long)]
+    pub fix: bool,
+    /// With --fix, also apply unsafe fixes (they change the emitted policy).
+    #[arg(long, requires = "fix")]
+    pub unsafe_fixes: bool,
+    /// Also report compact policies built at run time, which are not checked (`dynamic-policy`).
+    #[arg(long)]
+    pub show_dynamic: bool,
+    /// Also check files that .gitignore/.ignore exclude, and hidden directories.
+    #[arg(long)]
+    pub no_ignore: bool,
+    /// Also list every compact policy found, valid or not (`emitted-policy`).
+    #[arg(long)]
+    pub show_policies: bool,
+    /// Exit 1 on warnings too, not only on errors.
+    #[arg(long, conflicts_with = "exit_zero")]
+    pub error_on_warning: bool,
+    /// Exit 0 even when there are findings (2 still means the run failed).
+    #[arg(long)]
+    pub exit_zero: bool,
+}
+
+/// Whether the full output is coloured.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    #[default]
+    Auto,
+    Always,
+    Never,
+}
+
+impl ColorChoice {
+    /// `auto`: when stdout is a terminal and NO_COLOR is unset.
+    pub fn wanted(self) -> bool {
+        use std::io::IsTerminal;
+        match self {
+            ColorChoice::Always => true,
+            ColorChoice::Never => false,
+            ColorChoice::Auto => {
+                std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+            }
+        }
+    }
+}
+
+/// The exit code of a finished check: 1 with error findings (or warnings and
+/// `--error-on-warning`), 0 otherwise or with `--exit-zero`.
+pub fn check_exit_code(report: &crate::Report, options: &CheckOptions) -> u8 {
+    let warned = report
+        .diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diagnostic::Severity::Warning);
+    match (options.exit_zero, options.error_on_warning && warned) {
+        (true, _) => 0,
+        (false, true) => 1,
+        (false, false) => report::exit_code(report),
+    }
+}
+
+/// Why `check` could not run (exit 2).
+#[derive(Debug)]
+pub enum CheckError {
+    Config(crate::config::ConfigError),
+    Failed(Failed),
+}
+
+/// A finished check: the report, and what `--fix` says on stderr.
+#[derive(Debug)]
+pub struct Checked {
+    pub report: crate::Report,
+    pub stderr: String,
+}
+
+/// `p3plint check`: config from the nearest lint.toml (or `--config`), the CLI's selections on
+/// top, the run, and with `--fix` the fixes and a second run on the files as they are now.
+pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
+    use crate::rules::RuleId;
+    let cwd = std::env::current_dir().map_err(|err| {
+        CheckError::Failed(format!("cannot read the working directory: {err}").into())
+    })?;
+    let mut config = crate::config::Config::discover(options.config.as_deref(), &cwd)
+        .map_err(CheckError::Config)?;
+    config
+        .rules
+        .apply_selectors(&options.select, &options.ignore)
+        .map_err(|unknown| CheckError::Failed(unknown.to_string().into()))?;
+    config.respect_ignore_files = !options.no_ignore;
+    let listings = [
+        (options.show_dynamic, RuleId::DynamicPolicy),
+        (options.show_policies, RuleId::EmittedPolicy),
+    ];
+    for (_, id) in listings.iter().filter(|(wanted, _)| *wanted) {
+        config.rules.enable(registry().rule(*id));
+    }
+    let paths = match options.paths.is_empty() {
+        true => vec![std::path::PathBuf::from(".")],
+        false => options.paths.clone(),
+    };
+    let run = || {
+        crate::lint(&paths, &config).map_err(|err| {
+            CheckError::Failed(match err {
+                crate::RunError::MissingPath(path) => {
+                    format!("{}: no such file or directory", path.display()).into()
+                }
+                crate::RunError::PolicyUnusable(report) => Failed {
+                    stderr: report::render(&report, Format::Full, false),
+                    message: "the policy lint.toml names cannot be used; nothing was checked"
+                        .into(),
+                },
+            })
+        })
+    };
+    let report = run()?;
+    if !options.fix {
+        return Ok(Checked {
+            report,
+            stderr: String::new(),
+        });
+    }
+    let applied = crate::fix::apply(&report, options.unsafe_fixes);
+    let mut stderr = String::new();
+    for (path, reason) in &applied.failures {
+        stderr.push_str(&format!(
+            "p3plint: could not write {}: {reason}\n",
+            path.display()
+        ));
+    }
+    if applied.fixes > 0 {
+        let plural = |n: usize| if n == 1 { "" } else { "s" };
+        let (fixes, files) = (applied.fixes, applied.files.len());
+        stderr.push_str(&format!(
+            "Fixed {fixes} finding{} in {files} file{}.\n",
+            plural(fixes),
+            plural(files)
+        ));
+    }
+    // Report what is left, from the files as they are now.
+    Ok(Checked {
+        report: run()?,
+        stderr,
+    })
+}
