@@ -1,7 +1,7 @@
 //! The subcommands other than `check` (`explain`, `ie6`, `derive`, `describe`, `rule`): each
 //! turns its argument into what to print, so `main.rs` only parses arguments, prints and exits.
 
-use crate::check::RuleSettings;
+use crate::config::RuleSettings;
 use crate::report::{self, Format};
 use crate::rules::{Rule, registry};
 
@@ -172,7 +172,7 @@ pub fn rules(selector: Option<&str>, all: bool, format: TextFormat) -> Result<Ou
 }
 
 /// The full or concise report with its summary line, or the machine format alone.
-pub fn check_output(report: &crate::Report, format: Format, color: bool) -> String {
+pub fn check_output(report: &crate::report::Report, format: Format, color: bool) -> String {
     let mut out = report::render(report, format, color);
     if matches!(format, Format::Full | Format::Concise) {
         out.push_str(&report::summary(report));
@@ -249,7 +249,7 @@ impl ColorChoice {
 
 /// The exit code of a finished check: 1 with error findings (or warnings and
 /// `--error-on-warning`), 0 otherwise or with `--exit-zero`.
-pub fn check_exit_code(report: &crate::Report, options: &CheckOptions) -> u8 {
+pub fn check_exit_code(report: &crate::report::Report, options: &CheckOptions) -> u8 {
     let warned = report
         .diagnostics
         .iter()
@@ -271,7 +271,7 @@ pub enum CheckError {
 /// A finished check: the report, and what `--fix` says on stderr.
 #[derive(Debug)]
 pub struct Checked {
-    pub report: crate::Report,
+    pub report: crate::report::Report,
     pub stderr: String,
 }
 

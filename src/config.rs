@@ -4,12 +4,11 @@
 //! did-you-mean for misspelt keys and rule names, before the run stops. `Config` has no
 //! `Default`: the defaults live in `Config::defaults` and are documented in the repo's lint.toml.
 
-use crate::check::RuleSettings;
 use crate::diagnostic::{Diagnostic, Severity};
-use crate::rules::RuleId;
-use crate::rules::registry;
+use crate::rules::{Rule, RuleId, registry};
 use crate::source::{FileId, SourceDb, SourceFile, Span};
 use crate::suggest;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use toml::de::{DeTable, DeValue};
 
@@ -447,6 +446,105 @@ impl Validator {
                 _ => self.unknown_key((key, value), "[ie6]", KNOWN),
             }
         }
+    }
+}
+
+/// Which rules run and at what severity: rule defaults overridden by lint.toml and the CLI.
+#[derive(Debug, Clone)]
+pub struct RuleSettings {
+    /// Explicit choices by rule code: `None` turns the rule off.
+    overrides: HashMap<String, Option<Severity>>,
+    /// When set, only these rule codes run (`--select`).
+    selected: Option<Vec<String>>,
+    /// The browser context `ie6-cookies-restricted` evaluates (lint.toml `[ie6] context`).
+    pub ie6_context: crate::ie6::Context,
+}
+
+impl Default for RuleSettings {
+    /// Every rule at its default, IE evaluated in a first-party context.
+    fn default() -> RuleSettings {
+        RuleSettings {
+            overrides: HashMap::new(),
+            selected: None,
+            ie6_context: crate::ie6::Context::FirstParty,
+        }
+    }
+}
+
+impl RuleSettings {
+    /// Sets a rule's severity, or turns it off with `None`.
+    pub fn set(&mut self, rule: &Rule, severity: Option<Severity>) {
+        self.overrides.insert(rule.code.clone(), severity);
+    }
+
+    /// Runs only these rules (and turns them on even if they are off by default).
+    pub fn select(&mut self, rules: &[&Rule]) {
+        let codes = rules.iter().map(|rule| rule.code.clone());
+        self.selected.get_or_insert_with(Vec::new).extend(codes);
+    }
+
+    /// Applies `--select` and `--ignore` (selectors as `Registry::select` reads them).
+    pub fn apply_selectors(
+        &mut self,
+        select: &[String],
+        ignore: &[String],
+    ) -> Result<(), crate::rules::UnknownSelector> {
+        let resolve = |selectors: &[String]| -> Result<Vec<&'static Rule>, _> {
+            let mut rules = Vec::new();
+            for selector in selectors.iter().filter(|s| !s.trim().is_empty()) {
+                rules.extend(registry().select(selector)?);
+            }
+            Ok(rules)
+        };
+        if !select.is_empty() {
+            self.select(&resolve(select)?);
+        }
+        for rule in resolve(ignore)? {
+            self.set(rule, None);
+        }
+        Ok(())
+    }
+
+    /// Turns a rule on at its default severity, in addition to whatever else runs.
+    pub fn enable(&mut self, rule: &Rule) {
+        self.overrides
+            .insert(rule.code.clone(), Some(rule.severity));
+        if let Some(selected) = &mut self.selected {
+            selected.push(rule.code.clone());
+        }
+    }
+
+    pub fn is_enabled(&self, rule: &Rule) -> bool {
+        if let Some(selected) = &self.selected {
+            return selected.contains(&rule.code) && self.overrides.get(&rule.code) != Some(&None);
+        }
+        match self.overrides.get(&rule.code) {
+            Some(severity) => severity.is_some(),
+            None => rule.enabled_by_default,
+        }
+    }
+
+    /// Drops findings of disabled rules and applies explicit severities. A rule's own severity
+    /// nuance (a tolerated form reported as a warning) stands unless the user chose one.
+    pub fn resolve(&self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        diagnostics
+            .into_iter()
+            .filter(|diagnostic| self.is_enabled(diagnostic.rule))
+            .map(|mut diagnostic| {
+                if let Some(Some(severity)) = self.overrides.get(&diagnostic.rule.code) {
+                    diagnostic.severity = *severity;
+                }
+                diagnostic
+            })
+            .collect()
+    }
+
+    /// The enabled rules.
+    pub fn enabled_rules(&self) -> impl Iterator<Item = &'static Rule> + '_ {
+        registry()
+            .rules()
+            .iter()
+            .filter(|rule| self.is_enabled(rule))
     }
 }
 

@@ -2,8 +2,8 @@
 //! whether they were written as P3P XML or in p3plint's TOML form, and the base data schema that
 //! gives data references their categories.
 
-use crate::parse::Consent;
 use crate::source::{FileId, Span};
+use crate::vocabulary::Consent;
 use crate::vocabulary::{Entry, Status, TokenKind, vocabulary};
 use serde::Deserialize;
 use std::collections::BTreeMap;

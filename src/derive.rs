@@ -5,8 +5,8 @@
 //! Every derived token remembers the elements that declared it, so a mismatch can point at them.
 
 use crate::declaration::Policy;
-use crate::parse::Consent;
 use crate::source::{FileId, Span};
+use crate::vocabulary::Consent;
 use crate::vocabulary::{Entry, TokenKind, vocabulary};
 
 /// Where a derived token was declared.

@@ -5,7 +5,7 @@
 use crate::declaration::{Data, Policy, Practice};
 use crate::derive::Derived;
 use crate::explain;
-use crate::parse::Consent;
+use crate::vocabulary::Consent;
 
 /// Renders every policy of a declaration with its derived compact policy.
 pub fn describe(policies: &[Policy], derived: &[Derived]) -> String {

@@ -1,36 +1,10 @@
 //! The one currency for problems: a plain `Diagnostic` with byte spans, built by every stage and
 //! rendered only by `report/`.
 
+pub use crate::rules::Severity;
 use crate::rules::{Rule, RuleId, registry};
 use crate::source::{FileId, Span};
 use std::collections::HashMap;
-
-/// How serious a finding is. Only `Error` makes `p3plint check` exit 1.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Severity> {
-        match text {
-            "info" => Some(Severity::Info),
-            "warning" => Some(Severity::Warning),
-            "error" => Some(Severity::Error),
-            _ => None,
-        }
-    }
-}
 
 /// A place in a file with a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

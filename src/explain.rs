@@ -1,8 +1,8 @@
 //! `p3plint explain`: a compact policy in plain words, one row per token, in the style of the
 //! seed policy's Field/Meaning table, with every finding of the checks attached to its token.
 
-use crate::Report;
 use crate::parse::{CompactPolicy, TokenClass};
+use crate::report::Report;
 use crate::suggest;
 
 /// The meaning of the `CP=` field itself, as the seed's table words it.

@@ -11,8 +11,8 @@
 //!   and owner, is synced, renamed over the target, and the directory is synced, so a crash or a
 //!   full disk never leaves a half-written file.
 
-use crate::Report;
 use crate::diagnostic::{Applicability, Edit};
+use crate::report::Report;
 use crate::source::{FileId, SourceFile};
 use std::collections::BTreeMap;
 use std::io::Write;

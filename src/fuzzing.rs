@@ -4,7 +4,7 @@
 //!
 //! Each must return for any input; a panic, a hang or a stack overflow here is a bug.
 
-use crate::check::RuleSettings;
+use crate::config::RuleSettings;
 use crate::extract::FileKind;
 use crate::source::FileId;
 use std::path::PathBuf;

@@ -39,9 +39,9 @@ pub mod suggest;
 pub mod suppress;
 pub mod vocabulary;
 
-use crate::check::RuleSettings;
 use crate::check::declared::Declared;
 use crate::config::Config;
+use crate::config::RuleSettings;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{Input, InputStatus};
 use crate::extract::FileKind;
@@ -50,13 +50,7 @@ use crate::source::{FileId, SourceDb, SourceFile};
 use rayon::prelude::*;
 use std::path::PathBuf;
 
-/// The outcome of a run: every file a diagnostic points into, and the sorted diagnostics.
-#[derive(Debug, Default)]
-pub struct Report {
-    pub db: SourceDb,
-    pub diagnostics: Vec<Diagnostic>,
-    pub files_checked: usize,
-}
+pub use report::Report;
 
 /// Stack size of the threads that parse files.
 const WORKER_STACK_SIZE: usize = 32 * 1024 * 1024;

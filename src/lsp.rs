@@ -8,8 +8,8 @@
 //! otherwise, as LSP 3.17 says. Declarations are not consulted here: they span files, and
 //! `check` covers them.
 
-use crate::check::RuleSettings;
 use crate::config::Config;
+use crate::config::RuleSettings;
 use crate::diagnostic::Severity;
 use crate::extract::FileKind;
 use crate::source::SourceFile;

@@ -3,12 +3,38 @@
 //! A rule file holds the rule's identity (code, name), default severity, docs, examples and the
 //! parameters of its check kind. The logic lives in `check/`; a rule names the kind that runs it.
 
-use crate::check::Kind;
-use crate::diagnostic::Severity;
+use crate::vocabulary::TokenKind;
 use serde::Deserialize;
 use std::sync::OnceLock;
 
 include!(concat!(env!("OUT_DIR"), "/rule_files.rs"));
+
+/// How serious a finding is. Only `Error` makes `p3plint check` exit 1.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        match text {
+            "info" => Some(Severity::Info),
+            "warning" => Some(Severity::Warning),
+            "error" => Some(Severity::Error),
+            _ => None,
+        }
+    }
+}
 
 /// One rule, as loaded from its file.
 #[derive(Debug)]
@@ -319,4 +345,129 @@ pub fn registry() -> &'static Registry {
         Registry::parse(RULE_FILES)
             .unwrap_or_else(|err| panic!("embedded rules are valid (tests/it/rules.rs): {err}"))
     })
+}
+
+/// What a rule runs. Each variant is a function in this module's children; the parameters come
+/// from the rule file's `[params]` table.
+#[derive(Debug)]
+pub enum Kind {
+    /// Findings come from the header parser (`parse::header`).
+    Header,
+    /// Findings come from reading inputs (unreadable, not UTF-8, too large, unparsable).
+    Input,
+    /// Findings come from loading lint.toml.
+    Config,
+    UnknownToken,
+    Suffix(SuffixParams),
+    Duplicate,
+    RequiredKinds(RequiredKindsParams),
+    AtMostOne(AtMostOneParams),
+    FreeText,
+    Contradiction(ContradictionParams),
+    TokenPresent(TokenPresentParams),
+    /// Internet Explorer 6's cookie evaluation (`ie6.rs`).
+    Ie6,
+    /// An emitted compact policy against the declared one (`declared.rs`).
+    Declared,
+    /// Findings from reading and validating the declaration.
+    Declaration,
+    /// Findings about suppression comments (`suppress.rs`).
+    Suppression,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct SuffixParams {
+    /// Bases whose suffixed form user agents accept anyway (`CURa`, `OURa`).
+    pub tolerated: Vec<String>,
+    pub tolerated_severity: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RequiredKindsParams {
+    /// Kinds that must appear unless the exempting token is present.
+    pub kinds: Vec<TokenKind>,
+    /// The token that lifts the requirement on `kinds` (`NID`).
+    pub exempt_token: String,
+    /// Kinds that must appear even then.
+    pub always: Vec<TokenKind>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct AtMostOneParams {
+    pub kind: TokenKind,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContradictionParams {
+    pub pair: Vec<ContradictionPair>,
+    /// Added to every finding of the rule.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct ContradictionPair {
+    /// The token making the claim.
+    pub token: String,
+    /// What the token claims, completing "`NOI` ...".
+    pub claim: String,
+    /// Tokens (bases) that contradict the claim.
+    pub conflicts: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct TokenPresentParams {
+    /// Bases that trigger the rule.
+    pub tokens: Vec<String>,
+    /// The message; `{token}` is replaced with the token as written.
+    pub message: String,
+    pub help: Option<String>,
+}
+
+impl Kind {
+    /// Builds a kind from a rule file's `kind` and `[params]`.
+    pub fn from_params(kind: &str, params: toml::Table) -> Result<Kind, String> {
+        fn parse<T: serde::de::DeserializeOwned>(params: toml::Table) -> Result<T, String> {
+            toml::Value::Table(params)
+                .try_into()
+                .map_err(|err: toml::de::Error| format!("[params]: {}", err.message()))
+        }
+        let no_params = |params: &toml::Table, kind: Kind| {
+            if params.is_empty() {
+                Ok(kind)
+            } else {
+                Err("this kind takes no [params]".to_string())
+            }
+        };
+        match kind {
+            "header" => no_params(&params, Kind::Header),
+            "input" => no_params(&params, Kind::Input),
+            "config" => no_params(&params, Kind::Config),
+            "vocabulary" => no_params(&params, Kind::UnknownToken),
+            "suffix" => {
+                let params: SuffixParams = parse(params)?;
+                if Severity::parse(&params.tolerated_severity).is_none() {
+                    return Err(format!("unknown severity `{}`", params.tolerated_severity));
+                }
+                Ok(Kind::Suffix(params))
+            }
+            "duplicate" => no_params(&params, Kind::Duplicate),
+            "required-kinds" => parse(params).map(Kind::RequiredKinds),
+            "at-most-one" => parse(params).map(Kind::AtMostOne),
+            "free-text" => no_params(&params, Kind::FreeText),
+            "contradiction" => parse(params).map(Kind::Contradiction),
+            "token-present" => parse(params).map(Kind::TokenPresent),
+            "ie6" => no_params(&params, Kind::Ie6),
+            "declared" => no_params(&params, Kind::Declared),
+            "declaration" => no_params(&params, Kind::Declaration),
+            "suppression" => no_params(&params, Kind::Suppression),
+            other => Err(format!("unknown check kind `{other}`")),
+        }
+    }
 }

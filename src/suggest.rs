@@ -1,6 +1,6 @@
 //! Did-you-mean suggestions, for misspelled tokens and for config keys and rule names.
 
-use crate::parse::compact::split_suffix;
+use crate::vocabulary::split_suffix;
 use crate::vocabulary::{Status, vocabulary};
 
 /// The closest candidate to `word` by edit distance, if it is close enough to be a typo.

@@ -2,7 +2,7 @@
 //! line of a finding or the line above it. The reason is required; a suppression that names an
 //! unknown rule, gives no reason, or suppresses nothing is itself reported.
 
-use crate::check::RuleSettings;
+use crate::config::RuleSettings;
 use crate::diagnostic::{Applicability, Diagnostic};
 use crate::rules::RuleId;
 use crate::rules::{Rule, registry};

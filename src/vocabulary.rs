@@ -111,6 +111,45 @@ pub fn vocabulary() -> &'static Vocabulary {
     })
 }
 
+/// The consent a suffix gives (P3P `required`): none or `a` is always, `i` opt-in, `o` opt-out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Consent {
+    Always,
+    OptOut,
+    OptIn,
+}
+
+impl Consent {
+    pub fn from_suffix(suffix: Option<char>) -> Option<Consent> {
+        match suffix {
+            None | Some('a') => Some(Consent::Always),
+            Some('o') => Some(Consent::OptOut),
+            Some('i') => Some(Consent::OptIn),
+            Some(_) => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Consent::Always => "always",
+            Consent::OptOut => "opt-out",
+            Consent::OptIn => "opt-in",
+        }
+    }
+}
+
+/// Splits `CONa` into (`CON`, `a`). Only the lower-case consent letters are suffixes.
+pub fn split_suffix(text: &str) -> (&str, Option<char>) {
+    match text.as_bytes() {
+        [a, b, c, suffix @ (b'a' | b'i' | b'o')]
+            if [a, b, c].iter().all(|byte| byte.is_ascii_uppercase()) =>
+        {
+            (&text[..3], Some(char::from(*suffix)))
+        }
+        _ => (text, None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

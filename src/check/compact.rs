@@ -1,13 +1,13 @@
 //! Check kinds that look at one compact policy on its own: vocabulary, suffixes, duplicates,
 //! required kinds, free text, contradictions between tokens.
 
-use super::{
-    AtMostOneParams, ContradictionParams, Kind, RequiredKindsParams, RuleSettings, SuffixParams,
-    TokenPresentParams,
-};
+use crate::config::RuleSettings;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::parse::{CompactPolicy, Token, TokenClass};
-use crate::rules::Rule;
+use crate::rules::{
+    AtMostOneParams, ContradictionParams, Kind, RequiredKindsParams, Rule, SuffixParams,
+    TokenPresentParams,
+};
 use crate::source::FileId;
 use crate::suggest;
 use crate::vocabulary::{Status, TokenKind, vocabulary};

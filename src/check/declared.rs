@@ -568,7 +568,7 @@ pub fn distance(emitted: &CompactPolicy, derived: &Derived) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::parse::Consent;
+    use crate::vocabulary::Consent;
 
     #[test]
     fn joins_lists_in_words() {

@@ -302,7 +302,7 @@ fn has_vocabulary_token(body: &str) -> bool {
     let vocabulary = crate::vocabulary::vocabulary();
     body.split_whitespace().any(|word| {
         vocabulary
-            .get(crate::parse::compact::split_suffix(word).0)
+            .get(crate::vocabulary::split_suffix(word).0)
             .is_some()
     })
 }

@@ -7,4 +7,5 @@ pub mod policy;
 pub mod policy_toml;
 pub mod policy_xml;
 
-pub use compact::{CompactPolicy, Consent, Token, TokenClass};
+pub use crate::vocabulary::Consent;
+pub use compact::{CompactPolicy, Token, TokenClass};

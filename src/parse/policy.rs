@@ -3,10 +3,10 @@
 
 use crate::declaration::{Data, Declared, Resolved, element_names, entry_for_element, schema};
 use crate::diagnostic::Diagnostic;
-use crate::parse::Consent;
 use crate::rules::RuleId;
 use crate::source::{FileId, Span};
 use crate::suggest;
+use crate::vocabulary::Consent;
 use crate::vocabulary::{Entry, TokenKind};
 
 /// Collects diagnostics for one policy file.

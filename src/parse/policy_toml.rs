@@ -18,9 +18,9 @@
 use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Practice, Statement};
 use crate::diagnostic::Diagnostic;
-use crate::parse::Consent;
 use crate::rules::RuleId;
 use crate::source::{FileId, Span};
+use crate::vocabulary::Consent;
 use crate::vocabulary::TokenKind;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};

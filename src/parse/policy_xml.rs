@@ -8,9 +8,9 @@
 use super::policy::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
-use crate::parse::Consent;
 use crate::rules::RuleId;
 use crate::source::{FileId, Span};
+use crate::vocabulary::Consent;
 use crate::vocabulary::TokenKind;
 use roxmltree::{Document, Node, ParsingOptions};
 

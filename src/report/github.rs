@@ -1,8 +1,8 @@
 //! GitHub Actions workflow commands: `::error file=...,line=...::message`, which GitHub shows as
 //! annotations on the pull request.
 
-use crate::Report;
 use crate::diagnostic::Severity;
+use crate::report::Report;
 
 pub fn render(report: &Report) -> String {
     let mut out = String::new();

@@ -1,8 +1,8 @@
 //! Human output: rustc-style snippets through codespan-reporting, and the one-line form.
 
 use super::printable::{printable, printable_db, printable_diagnostic};
-use crate::Report;
 use crate::diagnostic::{Diagnostic, Severity};
+use crate::report::Report;
 use crate::source::SourceDb;
 use codespan_reporting::diagnostic::{Diagnostic as CsDiagnostic, Label, Severity as CsSeverity};
 use codespan_reporting::term::{self, termcolor::Buffer};

@@ -1,8 +1,8 @@
 //! JSON output: an array of diagnostics with the public field set documented in the README.
 //! Fields may be added, never removed or renamed; they serialise in alphabetical order.
 
-use crate::Report;
 use crate::diagnostic::{Diagnostic, Label};
+use crate::report::Report;
 use crate::source::{FileId, SourceDb, Span};
 use serde::Serialize;
 

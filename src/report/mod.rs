@@ -9,8 +9,16 @@ mod json;
 mod printable;
 mod sarif;
 
-use crate::Report;
-use crate::diagnostic::Severity;
+use crate::diagnostic::{Diagnostic, Severity};
+use crate::source::SourceDb;
+
+/// The outcome of a run: every file a diagnostic points into, and the sorted diagnostics.
+#[derive(Debug, Default)]
+pub struct Report {
+    pub db: SourceDb,
+    pub diagnostics: Vec<Diagnostic>,
+    pub files_checked: usize,
+}
 
 /// How diagnostics are printed.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

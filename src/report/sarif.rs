@@ -1,8 +1,8 @@
 //! SARIF 2.1.0 output for code-scanning services: one run, the rule catalogue as the tool's
 //! rules, results with physical locations and related locations.
 
-use crate::Report;
 use crate::diagnostic::{Diagnostic, Label, Severity};
+use crate::report::Report;
 use crate::rules::registry;
 use crate::source::SourceDb;
 use serde_json::{Value, json};

@@ -6,9 +6,9 @@
 //! enabled, and `fixtures/seed/`, run with the default rules as an end-to-end check. A fixture may
 //! carry its own `lint.toml`.
 
-use p3plint::check::Kind;
 use p3plint::config::Config;
 use p3plint::report;
+use p3plint::rules::Kind;
 use p3plint::rules::{Rule, registry};
 use std::fs;
 use std::path::{Path, PathBuf};

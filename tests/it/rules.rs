@@ -1,10 +1,10 @@
 //! Meta-tests over the rule registry: every rule loads, has a unique code and name, is
 //! documented, and its documented examples behave as documented.
 
-use p3plint::check::{Kind, RuleSettings};
 use p3plint::config::Config;
 use p3plint::extract::FileKind;
 use p3plint::rules::{Example, Registry, Rule, registry};
+use p3plint::{config::RuleSettings, rules::Kind};
 use std::collections::HashSet;
 use std::path::Path;
 
