@@ -100,14 +100,14 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
     if !path.is_file() {
         return Err(format!("{}: no such file", path.display()).into());
     }
-    let root = crate::policy_files::site_root(path);
-    let loaded = crate::policy_files::load(path, &root, 0);
+    let root = crate::declaration::locate::site_root(path);
+    let loaded = crate::declaration::locate::load(path, &root, 0);
     let mut db = crate::source::SourceDb::default();
     for file in &loaded.files {
         db.add(file.clone());
     }
     let mut diagnostics = loaded.diagnostics.clone();
-    diagnostics.extend(crate::check::declared::check_declaration(
+    diagnostics.extend(crate::declaration::checks::check_declaration(
         &loaded.declaration,
     ));
     let diagnostics = RuleSettings::default().resolve(diagnostics);

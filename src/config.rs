@@ -53,8 +53,7 @@ pub const DEFAULT_EXCLUDE: &[&str] = &[".git", "target", "node_modules"];
 /// A lint.toml is a few hundred bytes; one past this is refused unread.
 const MAX_CONFIG_SIZE: u64 = 1024 * 1024;
 
-/// Files above this size are skipped unread.
-pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+pub use crate::files::DEFAULT_MAX_FILE_SIZE;
 
 /// The settings of one run.
 #[derive(Debug, Clone)]

@@ -2,8 +2,8 @@
 //! groups (data collected, purposes, recipients, retention), then the derived compact policy and
 //! its Field/Meaning table.
 
+use crate::declaration::derive::Derived;
 use crate::declaration::{Data, Policy, Practice};
-use crate::derive::Derived;
 use crate::explain;
 use crate::vocabulary::Consent;
 

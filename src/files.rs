@@ -7,6 +7,9 @@
 use std::io::Read;
 use std::path::Path;
 
+/// Files above this size are skipped unread (lint.toml's `max-file-size` changes it for sources).
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 10 * 1024 * 1024;
+
 /// Why a file was not read.
 #[derive(Debug)]
 pub enum ReadError {

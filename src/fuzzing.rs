@@ -47,15 +47,23 @@ pub fn text(data: &[u8]) {
 
 /// A P3P XML policy or policy reference file, then derive and describe.
 pub fn policy_xml(data: &[u8]) {
-    let parsed = crate::parse::policy_xml::parse(FileId(0), &as_text(data));
-    let derived: Vec<_> = parsed.policies.iter().map(crate::derive::derive).collect();
+    let parsed = crate::declaration::xml_reader::parse(FileId(0), &as_text(data));
+    let derived: Vec<_> = parsed
+        .policies
+        .iter()
+        .map(crate::declaration::derive::derive)
+        .collect();
     let _ = crate::describe::describe(&parsed.policies, &derived);
 }
 
 /// A TOML declaration, then derive and describe.
 pub fn policy_toml(data: &[u8]) {
-    let parsed = crate::parse::policy_toml::parse(FileId(0), &as_text(data));
-    let derived: Vec<_> = parsed.policies.iter().map(crate::derive::derive).collect();
+    let parsed = crate::declaration::toml_reader::parse(FileId(0), &as_text(data));
+    let derived: Vec<_> = parsed
+        .policies
+        .iter()
+        .map(crate::declaration::derive::derive)
+        .collect();
     let _ = crate::describe::describe(&parsed.policies, &derived);
 }
 

@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! discover (Input) -> extract (Emission) -> parse (CompactPolicy) -> check (Diagnostic) -> report
-//!              policy_files -> parse (Declaration) -> derive (Derived) ---^
+//!     declaration: locate -> xml/toml reader (Policy) -> derive (Derived) ---^
 //! ```
 //!
 //! `lint` runs it over a tree; `lint_source` over one text in memory (tests, rule examples, the
@@ -18,7 +18,6 @@ pub mod check;
 pub mod commands;
 pub mod config;
 pub mod declaration;
-pub mod derive;
 pub mod describe;
 pub mod diagnostic;
 pub mod discover;
@@ -31,7 +30,6 @@ pub mod fuzzing;
 pub mod ie6;
 pub mod lsp;
 pub mod parse;
-pub mod policy_files;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -69,13 +67,13 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     let inputs = discover::discover(paths, config).map_err(|m| RunError::MissingPath(m.0))?;
     // A configured declaration may be read anywhere under lint.toml's directory; a discovered
     // `w3c/p3p.xml` only under the directory it was found in.
-    let found = policy_files::find(config.policy_file.as_deref(), paths, &config.web_roots);
+    let found = declaration::locate::find(config.policy_file.as_deref(), paths, &config.web_roots);
     let loaded = found.map(|path| {
         let root = match config.policy_file {
             Some(_) => config.absolute_root(),
-            None => policy_files::site_root(&path),
+            None => declaration::locate::site_root(&path),
         };
-        policy_files::load(&path, &root, inputs.len())
+        declaration::locate::load(&path, &root, inputs.len())
     });
     let declared = loaded
         .as_ref()
@@ -122,7 +120,7 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     }
     if let Some(loaded) = loaded {
         let mut found = loaded.diagnostics.clone();
-        found.extend(check::declared::check_declaration(&loaded.declaration));
+        found.extend(declaration::checks::check_declaration(&loaded.declaration));
         report.diagnostics.extend(config.rules.resolve(found));
         for file in loaded.files {
             report.db.add(file);

@@ -59,6 +59,9 @@ pub struct Entry {
     /// The full-policy element the token stands for.
     pub element: String,
     pub meaning: String,
+    /// A category that identifies a person (`identifies = true` in the vocabulary).
+    #[serde(default)]
+    pub identifies: bool,
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,11 +2,11 @@
 //! derives (labels in both files), and the declaration's own consistency.
 
 use crate::config::Config;
-use crate::declaration::{Declaration, Policy};
-use crate::derive::Derived;
+use crate::declaration::Policy;
+use crate::declaration::derive::Derived;
+use crate::declaration::locate::Loaded;
 use crate::diagnostic::{Applicability, Diagnostic, Severity};
 use crate::parse::{CompactPolicy, Token};
-use crate::policy_files::Loaded;
 use crate::rules::RuleId;
 use crate::source::FileId;
 use crate::vocabulary::TokenKind;
@@ -20,9 +20,6 @@ const PRACTICE_KINDS: [TokenKind; 5] = [
     TokenKind::NonIdentifiable,
     TokenKind::Test,
 ];
-
-/// Identified data: categories that contradict `nonident` access.
-const IDENTIFIED: [&str; 4] = ["PHY", "ONL", "GOV", "FIN"];
 
 /// The marker that picks a policy for an emission, in a comment on its line or the line above.
 pub const MARKER: &str = "p3plint: policy=";
@@ -437,119 +434,6 @@ pub fn settle_conflicting_retention(
 }
 
 /// The declaration's own consistency, checked once per run.
-pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
-    let mut out = Vec::new();
-    for policy in &declaration.policies {
-        if policy.access.is_none() {
-            out.push(
-                Diagnostic::new(RuleId::MalformedPolicy, policy.file, policy.span.clone(), format!("{} has no ACCESS", policy.label()))
-                    .with_help("every policy states what access users have: nonident, all, contact-and-other, ident-contact, other-ident or none"),
-            );
-        }
-        for statement in &policy.statements {
-            if statement.non_identifiable.is_none() {
-                let mut missing = Vec::new();
-                if statement.purposes.is_empty() {
-                    missing.push("purpose");
-                }
-                if statement.recipients.is_empty() {
-                    missing.push("recipient");
-                }
-                if statement.retention.is_none() {
-                    missing.push("retention");
-                }
-                if statement.data.is_empty() {
-                    missing.push("data");
-                }
-                if !missing.is_empty() {
-                    out.push(
-                        Diagnostic::new(
-                            RuleId::IncompleteStatement,
-                            statement.file,
-                            statement.span.clone(),
-                            format!("{} has {}", statement.label(), join_and(&missing, "no ")),
-                        )
-                        .with_label("incomplete")
-                        .with_help("a statement needs a purpose, a recipient, a retention and data, unless it is NON-IDENTIFIABLE"),
-                    );
-                }
-            }
-            if let Some(span) = &statement.non_identifiable {
-                for data in &statement.data {
-                    if let Some(category) = data
-                        .categories
-                        .iter()
-                        .find(|c| IDENTIFIED.contains(&c.value.name.as_str()))
-                    {
-                        out.push(
-                            Diagnostic::new(
-                                RuleId::IdentifiedDataInNonIdentifiableStatement,
-                                data.file,
-                                data.span.clone(),
-                                format!(
-                                    "`{}` identifies people ({}), but {} is NON-IDENTIFIABLE",
-                                    data.name,
-                                    category.value.name,
-                                    statement.label()
-                                ),
-                            )
-                            .with_label(category.value.meaning.clone())
-                            .with_related(
-                                statement.file,
-                                span.clone(),
-                                "declared non-identifiable here",
-                            ),
-                        );
-                    }
-                }
-            }
-        }
-        if let Some(access) = &policy.access
-            && access.value.name == "NOI"
-        {
-            let identified: Vec<_> = policy
-                .statements
-                .iter()
-                .flat_map(|s| &s.data)
-                .filter_map(|d| {
-                    d.categories
-                        .iter()
-                        .find(|c| IDENTIFIED.contains(&c.value.name.as_str()))
-                        .map(|c| (d, c))
-                })
-                .collect();
-            if !identified.is_empty() {
-                let mut diagnostic = Diagnostic::new(
-                    RuleId::NonidentAccessWithIdentifiedData,
-                    access.file,
-                    access.span.clone(),
-                    format!("{} declares `nonident` access (no identified data is collected), but it collects identified data", policy.label()),
-                )
-                .with_label("no identified data, says this")
-                .with_help("declare the access users really have to their data (none, ident-contact, all, ...)");
-                for (data, category) in identified {
-                    diagnostic = diagnostic.with_related(
-                        data.file,
-                        data.span.clone(),
-                        format!("{}: {}", data.name, category.value.meaning),
-                    );
-                }
-                out.push(diagnostic);
-            }
-        }
-    }
-    out
-}
-
-/// `no a`, `no a and no b`, `no a, no b and no c` (for prefix `no `).
-fn join_and(items: &[&str], prefix: &str) -> String {
-    let items: Vec<String> = items.iter().map(|item| format!("{prefix}{item}")).collect();
-    match items.split_last() {
-        Some((last, rest)) if !rest.is_empty() => format!("{} and {last}", rest.join(", ")),
-        _ => items.concat(),
-    }
-}
-
 /// How far an emitted policy is from a derived one: tokens in one and not the other, by base.
 pub fn distance(emitted: &CompactPolicy, derived: &Derived) -> usize {
     let emitted_bases: Vec<&str> = emitted.tokens.iter().filter_map(|t| t.base()).collect();
@@ -567,14 +451,7 @@ pub fn distance(emitted: &CompactPolicy, derived: &Derived) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use crate::vocabulary::Consent;
-
-    #[test]
-    fn joins_lists_in_words() {
-        assert_eq!(join_and(&["a"], "no "), "no a");
-        assert_eq!(join_and(&["a", "b", "c"], "no "), "no a, no b and no c");
-    }
 
     #[test]
     fn consent_order_is_protection_order() {

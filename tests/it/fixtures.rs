@@ -209,7 +209,7 @@ fn seed_declaration_explains_where_the_seed_is_inconsistent() {
 #[test]
 fn seed_declaration_derives_the_seeds_compact_policy() {
     let path = fixture_root().join("seed/policy.toml");
-    let loaded = p3plint::policy_files::load(&path, &fixture_root().join("seed"), 0);
+    let loaded = p3plint::declaration::locate::load(&path, &fixture_root().join("seed"), 0);
     assert_eq!(loaded.derived.len(), 1);
     // The seed: NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA
     assert_eq!(

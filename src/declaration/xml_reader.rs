@@ -5,7 +5,7 @@
 //! POLICY root is accepted, and each oddity is reported. A DTD is refused (no entity expansion,
 //! no file or network access).
 
-use super::policy::{Reporter, SchemaBase};
+use super::reader::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleId;

@@ -200,7 +200,7 @@ mod tests {
   </STATEMENT>
  </POLICY>
 </POLICIES>"##;
-        let parsed = crate::parse::policy_xml::parse(FileId(0), text);
+        let parsed = crate::declaration::xml_reader::parse(FileId(0), text);
         assert!(parsed.diagnostics.is_empty(), "{:?}", parsed.diagnostics);
         let derived = derive(&parsed.policies[0]);
         assert_eq!(
@@ -214,7 +214,7 @@ mod tests {
         let text = "[policy]\naccess = \"none\"\n\
                     [[statement]]\npurposes = [{ purpose = \"contact\", consent = \"opt-in\" }]\nrecipients = [\"ours\"]\nretention = \"stated-purpose\"\ndata = [\"user.name\"]\n\
                     [[statement]]\npurposes = [{ purpose = \"contact\", consent = \"opt-out\" }]\nrecipients = [\"ours\"]\nretention = \"stated-purpose\"\ndata = [\"user.name\"]\n";
-        let parsed = crate::parse::policy_toml::parse(FileId(0), text);
+        let parsed = crate::declaration::toml_reader::parse(FileId(0), text);
         let derived = derive(&parsed.policies[0]);
         assert_eq!(derived.text(), "NON CONo OUR STP PHY DEM");
         assert_eq!(derived.get("CON").unwrap().sources.len(), 2);

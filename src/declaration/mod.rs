@@ -1,6 +1,19 @@
 //! What a site declares: P3P policies as plain data with the span of every declaring element,
 //! whether they were written as P3P XML or in p3plint's TOML form, and the base data schema that
 //! gives data references their categories.
+//!
+//! The whole declaration side lives in this folder: `locate` finds and reads the files (one
+//! dispatch over the readers), `xml_reader` and `toml_reader` turn them into `Policy` values
+//! with what they share in `reader`, `derive` makes a policy's compact policy, and `checks`
+//! holds the declaration's own consistency rules. A new reader is one file and one arm of
+//! `locate::Format`.
+
+pub mod checks;
+pub mod derive;
+pub mod locate;
+pub mod reader;
+pub mod toml_reader;
+pub mod xml_reader;
 
 use crate::source::{FileId, Span};
 use crate::vocabulary::Consent;
@@ -145,7 +158,7 @@ pub enum Resolved {
     Variable,
 }
 
-pub const SCHEMA_SOURCE: &str = include_str!("../rules/base-data-schema.toml");
+pub const SCHEMA_SOURCE: &str = include_str!("../../rules/base-data-schema.toml");
 
 /// The embedded schema; its validity is checked by the test suite.
 pub fn schema() -> &'static Schema {

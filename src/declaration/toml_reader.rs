@@ -15,7 +15,7 @@
 //! data = ["user.home-info.postal", { ref = "dynamic.miscdata", categories = ["purchase"] }]
 //! ```
 
-use super::policy::{Reporter, SchemaBase};
+use super::reader::{Reporter, SchemaBase};
 use crate::declaration::{Declared, Policy, Practice, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleId;

@@ -4,10 +4,10 @@
 //! Like `lib.rs` for sources, this module reads files; everything it reads becomes a
 //! `SourceFile` so diagnostics can point into it.
 
+use super::{toml_reader, xml_reader};
+use crate::declaration::derive::{Derived, derive};
 use crate::declaration::{Declaration, Policy};
-use crate::derive::{Derived, derive};
 use crate::diagnostic::Diagnostic;
-use crate::parse::{policy_toml, policy_xml};
 use crate::rules::RuleId;
 use crate::source::{FileId, SourceFile, Span};
 use std::path::{Path, PathBuf};
@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 pub const WELL_KNOWN: &str = "w3c/p3p.xml";
 
 /// Policies are small; a larger file is refused rather than parsed.
-pub const MAX_POLICY_SIZE: u64 = crate::config::DEFAULT_MAX_FILE_SIZE;
+pub const MAX_POLICY_SIZE: u64 = crate::files::DEFAULT_MAX_FILE_SIZE;
 
 /// A loaded declaration with the files it was read from.
 #[derive(Debug, Default)]
@@ -80,34 +80,28 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
     let Some((file, text)) = loader.open(path, None) else {
         return loader.loaded;
     };
-    if is_toml(path) {
-        let parsed = policy_toml::parse(file, &text);
-        loader.loaded.diagnostics.extend(parsed.diagnostics);
-        loader.loaded.declaration.policies = parsed.policies;
-    } else {
-        let parsed = policy_xml::parse(file, &text);
-        loader.loaded.diagnostics.extend(parsed.diagnostics);
-        match parsed.references {
-            Some(references) => {
-                if references.is_empty() {
-                    loader.loaded.diagnostics.push(
-                        Diagnostic::new(
-                            RuleId::EmptyPolicyReference,
-                            file,
-                            parsed.root_span.clone(),
-                            "this policy reference file names no policy",
-                        )
-                        .with_help(
-                            "add <POLICY-REFERENCES><POLICY-REF about=\"/w3c/policy.xml#name\">",
-                        ),
-                    );
-                }
-                for reference in references {
-                    loader.follow(path, file, &parsed.policies, &reference);
-                }
+    let read = Format::of(path).read(file, &text);
+    loader.loaded.diagnostics.extend(read.diagnostics);
+    match read.references {
+        Some(references) => {
+            if references.is_empty() {
+                loader.loaded.diagnostics.push(
+                    Diagnostic::new(
+                        RuleId::EmptyPolicyReference,
+                        file,
+                        read.root_span.clone(),
+                        "this policy reference file names no policy",
+                    )
+                    .with_help(
+                        "add <POLICY-REFERENCES><POLICY-REF about=\"/w3c/policy.xml#name\">",
+                    ),
+                );
             }
-            None => loader.loaded.declaration.policies = parsed.policies,
+            for reference in references {
+                loader.follow(path, file, &read.policies, &reference);
+            }
         }
+        None => loader.loaded.declaration.policies = read.policies,
     }
     let loaded = &mut loader.loaded;
     loaded.usable = !loaded.declaration.policies.is_empty();
@@ -115,14 +109,60 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
     loader.loaded
 }
 
-fn is_toml(path: &Path) -> bool {
-    path.extension().is_some_and(|e| e == "toml")
+/// What a policy file holds, whatever its format.
+struct Read {
+    policies: Vec<Policy>,
+    /// Present for a policy reference file.
+    references: Option<Vec<xml_reader::PolicyRef>>,
+    root_span: Span,
+    diagnostics: Vec<Diagnostic>,
+}
+
+/// The declaration readers: adding one is a file beside these and an arm here.
+#[derive(Debug, Clone, Copy)]
+enum Format {
+    /// P3P 1.0 XML: a policy file, or a policy reference file.
+    Xml,
+    /// p3plint's TOML form.
+    Toml,
+}
+
+impl Format {
+    fn of(path: &Path) -> Format {
+        match path.extension() {
+            Some(extension) if extension == "toml" => Format::Toml,
+            _ => Format::Xml,
+        }
+    }
+
+    fn read(self, file: FileId, text: &str) -> Read {
+        match self {
+            Format::Toml => {
+                let parsed = toml_reader::parse(file, text);
+                Read {
+                    policies: parsed.policies,
+                    references: None,
+                    root_span: 0..0,
+                    diagnostics: parsed.diagnostics,
+                }
+            }
+            Format::Xml => {
+                let parsed = xml_reader::parse(file, text);
+                Read {
+                    policies: parsed.policies,
+                    references: parsed.references,
+                    root_span: parsed.root_span,
+                    diagnostics: parsed.diagnostics,
+                }
+            }
+        }
+    }
 }
 
 /// The POLICY-REF a file is opened for.
 struct Referrer<'a> {
     file: FileId,
-    reference: &'a policy_xml::PolicyRef,
+    reference: &'a xml_reader::PolicyRef,
 }
 
 /// What opening a path gave.
@@ -246,7 +286,7 @@ impl Loader {
         reference_path: &Path,
         reference_file: FileId,
         inline: &[Policy],
-        reference: &policy_xml::PolicyRef,
+        reference: &xml_reader::PolicyRef,
     ) {
         let (target, fragment) = match reference.about.split_once('#') {
             Some((target, fragment)) => (target, Some(fragment)),
@@ -271,15 +311,10 @@ impl Loader {
                 None => return,
                 Some(Opened::Again(policies)) => policies,
                 Some(Opened::New(file, text)) => {
-                    let policies = if is_toml(&path) {
-                        let parsed = policy_toml::parse(file, &text);
-                        self.loaded.diagnostics.extend(parsed.diagnostics);
-                        parsed.policies
-                    } else {
-                        let parsed = policy_xml::parse(file, &text);
-                        self.loaded.diagnostics.extend(parsed.diagnostics);
-                        parsed.policies
-                    };
+                    // A referenced file's own references are not followed: P3P has one level.
+                    let read = Format::of(&path).read(file, &text);
+                    self.loaded.diagnostics.extend(read.diagnostics);
+                    let policies = read.policies;
                     if let Some(last) = self.opened.last_mut() {
                         last.1 = policies.clone();
                     }
