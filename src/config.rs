@@ -432,10 +432,10 @@ impl Validator {
             match key.get_ref().as_ref() {
                 "context" => match value.get_ref() {
                     DeValue::String(text) if text == "first-party" => {
-                        config.rules.ie6_context = crate::ie6::Context::FirstParty;
+                        config.rules.ie6_context = crate::ie6::Party::FirstParty;
                     }
                     DeValue::String(text) if text == "third-party" => {
-                        config.rules.ie6_context = crate::ie6::Context::ThirdParty;
+                        config.rules.ie6_context = crate::ie6::Party::ThirdParty;
                     }
                     _ => {
                         self.error(value.span(), "invalid `ie6.context`").help =
@@ -456,7 +456,7 @@ pub struct RuleSettings {
     /// When set, only these rule codes run (`--select`).
     selected: Option<Vec<String>>,
     /// The browser context `ie6-cookies-restricted` evaluates (lint.toml `[ie6] context`).
-    pub ie6_context: crate::ie6::Context,
+    pub ie6_context: crate::ie6::Party,
 }
 
 impl Default for RuleSettings {
@@ -465,7 +465,7 @@ impl Default for RuleSettings {
         RuleSettings {
             overrides: HashMap::new(),
             selected: None,
-            ie6_context: crate::ie6::Context::FirstParty,
+            ie6_context: crate::ie6::Party::FirstParty,
         }
     }
 }
@@ -574,7 +574,7 @@ mod tests {
                     [rules]\nCP101 = \"warning\"\nduplicate-token = \"off\"\n[ie6]\ncontext = \"third-party\"\n";
         let config = Config::parse("lint.toml", text, PathBuf::from("."), None).unwrap();
         assert_eq!(config.max_file_size, 1000);
-        assert_eq!(config.rules.ie6_context, crate::ie6::Context::ThirdParty);
+        assert_eq!(config.rules.ie6_context, crate::ie6::Party::ThirdParty);
         assert!(!config.rules.is_enabled(registry().get("CP003").unwrap()));
     }
 

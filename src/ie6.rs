@@ -58,18 +58,18 @@ pub enum ConsentClass {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Context {
+pub enum Party {
     FirstParty,
     ThirdParty,
 }
 
-impl Context {
-    pub const ALL: [Context; 2] = [Context::FirstParty, Context::ThirdParty];
+impl Party {
+    pub const ALL: [Party; 2] = [Party::FirstParty, Party::ThirdParty];
 
     pub fn as_str(self) -> &'static str {
         match self {
-            Context::FirstParty => "first-party",
-            Context::ThirdParty => "third-party",
+            Party::FirstParty => "first-party",
+            Party::ThirdParty => "third-party",
         }
     }
 }
@@ -149,7 +149,7 @@ pub fn tables() -> &'static Tables {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Cell {
     pub cookie: Cookie,
-    pub context: Context,
+    pub context: Party,
     /// The level's kebab-case name (`medium-high`).
     pub level: String,
     /// The level as IE's slider shows it (`Medium High`).
@@ -179,7 +179,7 @@ impl Evaluation {
         self.cells.iter().all(|cell| cell.action == Action::Accept)
     }
 
-    pub fn cell(&self, cookie: Cookie, context: Context, level: &str) -> Option<&Cell> {
+    pub fn cell(&self, cookie: Cookie, context: Party, level: &str) -> Option<&Cell> {
         self.cells
             .iter()
             .find(|c| c.cookie == cookie && c.context == context && c.level == level)
@@ -236,11 +236,11 @@ pub fn evaluate(policy: Option<&CompactPolicy>) -> Evaluation {
     };
     let mut cells = Vec::with_capacity(16);
     for cookie in Cookie::ALL {
-        for context in Context::ALL {
+        for context in Party::ALL {
             for level in &tables.level {
                 let setting = match context {
-                    Context::FirstParty => &level.first_party,
-                    Context::ThirdParty => &level.third_party,
+                    Party::FirstParty => &level.first_party,
+                    Party::ThirdParty => &level.third_party,
                 };
                 let (action, reason) = match policy {
                     None => no_policy(setting, cookie, &tables.reasons),
@@ -311,7 +311,7 @@ fn with_policy(
 }
 
 /// The (context, level title) pairs at which a persistent cookie is accepted.
-pub fn accepted_cells(evaluation: &Evaluation) -> Vec<(Context, String)> {
+pub fn accepted_cells(evaluation: &Evaluation) -> Vec<(Party, String)> {
     evaluation
         .cells
         .iter()
@@ -375,7 +375,7 @@ pub fn render_text(policy: Option<&CompactPolicy>, evaluation: &Evaluation) -> S
     }
     // The seed's layout: persistent then session, first- then third-party, as `cells` is ordered.
     for cookie in Cookie::ALL {
-        for context in Context::ALL {
+        for context in Party::ALL {
             let kind = match cookie {
                 Cookie::Persistent => "Persistent",
                 Cookie::Session => "Session",
@@ -439,7 +439,7 @@ fn consent_advice(policy: &CompactPolicy, evaluation: &Evaluation) -> String {
             return "at every level".to_string();
         }
         let accepted = accepted_cells(&after);
-        let list = |context: Context| -> String {
+        let list = |context: Party| -> String {
             let levels: Vec<String> = accepted
                 .iter()
                 .filter(|(c, _)| *c == context)
@@ -453,8 +453,8 @@ fn consent_advice(policy: &CompactPolicy, evaluation: &Evaluation) -> String {
         };
         format!(
             "at {} for first-party cookies and at {} for third-party cookies",
-            list(Context::FirstParty),
-            list(Context::ThirdParty)
+            list(Party::FirstParty),
+            list(Party::ThirdParty)
         )
     };
     let names = |tokens: &[Token], suffix: char| -> String {

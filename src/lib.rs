@@ -37,7 +37,7 @@ pub mod suggest;
 pub mod suppress;
 pub mod vocabulary;
 
-use crate::check::declared::Declared;
+use crate::check::declared::DeclaredPolicies;
 use crate::config::Config;
 use crate::config::RuleSettings;
 use crate::diagnostic::Diagnostic;
@@ -78,7 +78,7 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     let declared = loaded
         .as_ref()
         .filter(|l| l.usable)
-        .map(|l| Declared::new(l, config));
+        .map(|l| DeclaredPolicies::new(l, config));
     let check_all = || -> Vec<(Option<String>, Vec<Diagnostic>)> {
         inputs
             .par_iter()
@@ -184,7 +184,7 @@ fn lint_input(
     input: &Input,
     max_file_size: u64,
     rules: &RuleSettings,
-    declared: Option<&Declared>,
+    declared: Option<&DeclaredPolicies>,
 ) -> (Option<String>, Vec<Diagnostic>) {
     let kind = match &input.status {
         InputStatus::Read(kind) => *kind,
@@ -287,7 +287,7 @@ fn check_text(
     text: &str,
     kind: FileKind,
     rules: &RuleSettings,
-    declared: Option<(&Declared, &std::path::Path)>,
+    declared: Option<(&DeclaredPolicies, &std::path::Path)>,
 ) -> Vec<Diagnostic> {
     if kind == FileKind::Text && extract::is_generated_documentation(text) {
         // A page a documentation generator made quotes code; it sends nothing.

@@ -401,7 +401,7 @@ fn ie6_restricted(
     rule: &Rule,
     file: FileId,
     policy: &CompactPolicy,
-    context: crate::ie6::Context,
+    context: crate::ie6::Party,
 ) -> Vec<Diagnostic> {
     use crate::ie6::{Action, Cookie, evaluate, table_lines};
     let evaluation = evaluate(Some(policy));

@@ -25,14 +25,14 @@ const PRACTICE_KINDS: [TokenKind; 5] = [
 pub const MARKER: &str = "p3plint: policy=";
 
 /// The declaration in force for a run, shared read-only by every file's check.
-pub struct Declared<'a> {
+pub struct DeclaredPolicies<'a> {
     loaded: &'a Loaded,
     root: PathBuf,
     map: Vec<(globset::GlobMatcher, String)>,
 }
 
-impl<'a> Declared<'a> {
-    pub fn new(loaded: &'a Loaded, config: &Config) -> Declared<'a> {
+impl<'a> DeclaredPolicies<'a> {
+    pub fn new(loaded: &'a Loaded, config: &Config) -> DeclaredPolicies<'a> {
         let map = config
             .policy_map
             .iter()
@@ -41,7 +41,7 @@ impl<'a> Declared<'a> {
                 Some((matcher, name.clone()))
             })
             .collect();
-        Declared {
+        DeclaredPolicies {
             loaded,
             root: config.absolute_root(),
             map,

@@ -11,7 +11,7 @@ use crate::vocabulary::{Entry, TokenKind, vocabulary};
 
 /// Where a derived token was declared.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Source {
+pub struct DeclaredBy {
     pub file: FileId,
     pub span: Span,
     /// The statement it came from, if any (`statement `Cookies``).
@@ -26,7 +26,7 @@ pub struct DerivedToken {
     pub entry: &'static Entry,
     /// For purposes and recipients: the least protective consent of any statement.
     pub consent: Option<Consent>,
-    pub sources: Vec<Source>,
+    pub sources: Vec<DeclaredBy>,
 }
 
 impl DerivedToken {
@@ -70,7 +70,7 @@ impl Derived {
 /// Derives the compact policy of `policy`.
 pub fn derive(policy: &Policy) -> Derived {
     let mut tokens: Vec<DerivedToken> = Vec::new();
-    let mut add = |entry: &'static Entry, consent: Option<Consent>, source: Source| {
+    let mut add = |entry: &'static Entry, consent: Option<Consent>, source: DeclaredBy| {
         match tokens.iter_mut().find(|t| t.entry.name == entry.name) {
             Some(token) => {
                 // The least protective consent wins: always, then opt-out, then opt-in.
@@ -87,7 +87,7 @@ pub fn derive(policy: &Policy) -> Derived {
             }),
         }
     };
-    let plain = |file: FileId, span: &Span| Source {
+    let plain = |file: FileId, span: &Span| DeclaredBy {
         file,
         span: span.clone(),
         statement: None,
@@ -118,7 +118,7 @@ pub fn derive(policy: &Policy) -> Derived {
         }
     }
     for statement in &policy.statements {
-        let from = |file: FileId, span: &Span, consent: Option<Consent>| Source {
+        let from = |file: FileId, span: &Span, consent: Option<Consent>| DeclaredBy {
             file,
             span: span.clone(),
             statement: Some(statement.label()),

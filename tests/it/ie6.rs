@@ -1,7 +1,7 @@
 //! Internet Explorer 6's evaluation: the seed's table reproduced cell for cell, the reference's
 //! worked examples, and properties that must hold for any policy.
 
-use p3plint::ie6::{Action, ConsentClass, Context, Cookie, Evaluation, evaluate};
+use p3plint::ie6::{Action, ConsentClass, Cookie, Evaluation, Party, evaluate};
 use proptest::prelude::*;
 
 fn eval(policy: &str) -> Evaluation {
@@ -57,8 +57,8 @@ fn seed_actions_match_the_sentences() {
     let evaluation =
         eval("NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA");
     let action = |cookie, context, level| evaluation.cell(cookie, context, level).unwrap().action;
-    use Context::*;
     use Cookie::*;
+    use Party::*;
     assert_eq!(action(Persistent, FirstParty, "low"), Action::Accept);
     assert_eq!(action(Persistent, FirstParty, "medium"), Action::Downgrade);
     assert_eq!(action(Persistent, FirstParty, "medium-high"), Action::Block);
@@ -103,7 +103,7 @@ fn opt_out_only_fails_only_where_opt_in_is_required() {
     assert_eq!(evaluation.consent, ConsentClass::Implicit);
     for cell in &evaluation.cells {
         let needs_opt_in = cell.level == "high"
-            || (cell.level == "medium-high" && cell.context == Context::ThirdParty);
+            || (cell.level == "medium-high" && cell.context == Party::ThirdParty);
         let expected = if needs_opt_in {
             Action::Block
         } else {
@@ -125,29 +125,19 @@ fn no_policy_uses_the_no_policy_rules() {
     for (cookie, context, level, expected) in [
         (
             Cookie::Persistent,
-            Context::FirstParty,
+            Party::FirstParty,
             "medium",
             Action::Leash,
         ),
         (
             Cookie::Persistent,
-            Context::ThirdParty,
+            Party::ThirdParty,
             "medium",
             Action::Block,
         ),
-        (
-            Cookie::Session,
-            Context::ThirdParty,
-            "medium",
-            Action::Block,
-        ),
-        (Cookie::Session, Context::ThirdParty, "low", Action::Accept),
-        (
-            Cookie::Persistent,
-            Context::FirstParty,
-            "high",
-            Action::Block,
-        ),
+        (Cookie::Session, Party::ThirdParty, "medium", Action::Block),
+        (Cookie::Session, Party::ThirdParty, "low", Action::Accept),
+        (Cookie::Persistent, Party::FirstParty, "high", Action::Block),
     ] {
         let cell = evaluation.cell(cookie, context, level).unwrap();
         assert_eq!(cell.action, expected, "{cell:?}");
