@@ -431,6 +431,25 @@ pub struct TokenPresentParams {
 }
 
 impl Kind {
+    /// Every kind name a rule file may give, as `from_params` reads them.
+    pub const NAMES: &'static [&'static str] = &[
+        "header",
+        "input",
+        "config",
+        "vocabulary",
+        "suffix",
+        "duplicate",
+        "required-kinds",
+        "at-most-one",
+        "free-text",
+        "contradiction",
+        "token-present",
+        "ie6",
+        "declared",
+        "declaration",
+        "suppression",
+    ];
+
     /// Builds a kind from a rule file's `kind` and `[params]`.
     pub fn from_params(kind: &str, params: toml::Table) -> Result<Kind, String> {
         fn parse<T: serde::de::DeserializeOwned>(params: toml::Table) -> Result<T, String> {
