@@ -146,7 +146,7 @@ fn no_policy_uses_the_no_policy_rules() {
 
 #[test]
 fn json_has_all_sixteen_cells() {
-    let value = p3plint::ie6::render_json(&eval("NOI CONa PHY"));
+    let value = serde_json::to_value(p3plint::ie6::render_json(&eval("NOI CONa PHY"))).unwrap();
     assert_eq!(value["verdict"], "unsatisfactory");
     let cells = value["cells"].as_array().unwrap();
     assert_eq!(cells.len(), 16);
