@@ -95,6 +95,12 @@ impl Vocabulary {
         self.entries.iter().find(|entry| entry.name == name)
     }
 
+    /// The token that stands for a full-policy element (`<DISPUTES-GROUP>` is `DSP`): derive
+    /// names elements, never tokens, so the mapping stays in `rules/vocabulary.toml`.
+    pub fn for_element(&self, element: &str) -> Option<&Entry> {
+        self.entries().iter().find(|entry| entry.element == element)
+    }
+
     /// The token a known misspelling stands for.
     pub fn misspelling(&self, text: &str) -> Option<&Entry> {
         self.get(self.misspellings.get(text)?)

@@ -97,7 +97,7 @@ pub fn derive(policy: &Policy) -> Derived {
         add(access.value, None, plain(access.file, &access.span));
     }
     if let Some(disputes) = &policy.disputes
-        && let Some(dsp) = vocabulary().get("DSP")
+        && let Some(dsp) = vocabulary().for_element("<DISPUTES-GROUP>")
     {
         add(dsp, None, plain(disputes.file, &disputes.span));
     }
@@ -110,7 +110,7 @@ pub fn derive(policy: &Policy) -> Derived {
             .statements
             .iter()
             .all(|s| s.non_identifiable.is_some());
-    if all_non_identifiable && let Some(nid) = vocabulary().get("NID") {
+    if all_non_identifiable && let Some(nid) = vocabulary().for_element("<NON-IDENTIFIABLE/>") {
         for statement in &policy.statements {
             if let Some(span) = &statement.non_identifiable {
                 add(nid, None, plain(statement.file, span));
@@ -150,7 +150,7 @@ pub fn derive(policy: &Policy) -> Derived {
         }
     }
     if let Some(test) = &policy.test
-        && let Some(tst) = vocabulary().get("TST")
+        && let Some(tst) = vocabulary().for_element("<TEST/>")
     {
         add(tst, None, plain(test.file, &test.span));
     }
