@@ -48,23 +48,21 @@ pub fn text(data: &[u8]) {
 /// A P3P XML policy or policy reference file, then derive and describe.
 pub fn policy_xml(data: &[u8]) {
     let parsed = crate::declaration::xml_reader::parse(FileId(0), &as_text(data));
-    let derived: Vec<_> = parsed
-        .policies
-        .iter()
-        .map(crate::declaration::derive::derive)
-        .collect();
-    let _ = crate::describe::describe(&parsed.policies, &derived);
+    derive_and_describe(&parsed.policies);
 }
 
 /// A TOML declaration, then derive and describe.
 pub fn policy_toml(data: &[u8]) {
     let parsed = crate::declaration::toml_reader::parse(FileId(0), &as_text(data));
-    let derived: Vec<_> = parsed
-        .policies
+    derive_and_describe(&parsed.policies);
+}
+
+fn derive_and_describe(policies: &[crate::declaration::Policy]) {
+    let derived: Vec<_> = policies
         .iter()
         .map(crate::declaration::derive::derive)
         .collect();
-    let _ = crate::describe::describe(&parsed.policies, &derived);
+    let _ = crate::describe::describe(policies, &derived);
 }
 
 /// A lint.toml.

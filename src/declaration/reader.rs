@@ -118,6 +118,20 @@ impl Reporter {
         }
     }
 
+    /// Category element names, as declared by the DATA at `span`; names that are not
+    /// categories are left out (the schema and the readers report them where they stand).
+    fn categories(&self, names: &[String], span: &Span) -> Vec<Declared<&'static Entry>> {
+        names
+            .iter()
+            .filter_map(|name| entry_for_element(TokenKind::Category, name))
+            .map(|entry| Declared {
+                value: entry,
+                file: self.file,
+                span: span.clone(),
+            })
+            .collect()
+    }
+
     /// A DATA element: a schema reference (or custom data when `reference` is `None`) with the
     /// categories written next to it.
     pub fn data(
@@ -145,15 +159,7 @@ impl Reporter {
             SchemaBase::Standard => None,
         });
         if let Some(custom) = custom {
-            for category in custom {
-                if let Some(entry) = entry_for_element(TokenKind::Category, &category) {
-                    categories.push(Declared {
-                        value: entry,
-                        file: self.file,
-                        span: span.clone(),
-                    });
-                }
-            }
+            categories.extend(self.categories(&custom, &span));
             categories.extend(explicit);
             return Data {
                 name: name.trim_start_matches('#').to_string(),
@@ -164,17 +170,7 @@ impl Reporter {
         }
         match reference {
             Some((reference, reference_span)) => match schema().resolve(reference) {
-                Some(Resolved::Fixed(fixed)) => {
-                    for category in fixed {
-                        if let Some(entry) = entry_for_element(TokenKind::Category, &category) {
-                            categories.push(Declared {
-                                value: entry,
-                                file: self.file,
-                                span: span.clone(),
-                            });
-                        }
-                    }
-                }
+                Some(Resolved::Fixed(fixed)) => categories.extend(self.categories(&fixed, &span)),
                 Some(Resolved::Variable) if explicit.is_empty() => {
                     let diagnostic = self.push(
                         RuleId::MissingCategories,
