@@ -4,6 +4,7 @@
 //! Like `lib.rs` for sources, this module reads files; everything it reads becomes a
 //! `SourceFile` so diagnostics can point into it.
 
+use super::reader::SchemaDefinitions;
 use super::{toml_reader, xml_reader};
 use crate::declaration::derive::{Derived, derive};
 use crate::declaration::{Declaration, Policy};
@@ -76,11 +77,13 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
         first_id,
         loaded: Loaded::default(),
         opened: Vec::new(),
+        schema_files: Vec::new(),
     };
     let Some((file, text)) = loader.open(path, None) else {
         return loader.loaded;
     };
-    let read = Format::of(path).read(file, &text);
+    let schemas = loader.schemas_for(path, file, &text);
+    let read = Format::of(path).read(file, &text, schemas);
     loader.loaded.diagnostics.extend(read.diagnostics);
     match read.references {
         Some(references) => {
@@ -135,7 +138,7 @@ impl Format {
         }
     }
 
-    fn read(self, file: FileId, text: &str) -> Read {
+    fn read(self, file: FileId, text: &str, schemas: Vec<(String, SchemaDefinitions)>) -> Read {
         match self {
             Format::Toml => {
                 let parsed = toml_reader::parse(file, text);
@@ -147,7 +150,7 @@ impl Format {
                 }
             }
             Format::Xml => {
-                let parsed = xml_reader::parse(file, text);
+                let parsed = xml_reader::parse_with_schemas(file, text, schemas);
                 Read {
                     policies: parsed.policies,
                     references: parsed.references,
@@ -169,6 +172,8 @@ struct Referrer<'a> {
 enum Opened {
     /// Read now for the first time.
     New(FileId, String),
+    /// Read before (its id), under this or another spelling.
+    Known(FileId),
     /// Read before under another spelling (`d/../pol.xml`): its policies are known.
     Again(Vec<Policy>),
 }
@@ -180,6 +185,8 @@ struct Loader {
     loaded: Loaded,
     /// Each file read, by canonical path, with the policies it holds: read once per run.
     opened: Vec<(PathBuf, Vec<Policy>)>,
+    /// Each schema file read (a DATA-GROUP's `base`), by canonical path, with its id.
+    schema_files: Vec<(PathBuf, FileId)>,
 }
 
 impl Loader {
@@ -188,7 +195,7 @@ impl Loader {
     fn open(&mut self, path: &Path, referrer: Option<&Referrer<'_>>) -> Option<(FileId, String)> {
         match self.open_once(path, referrer)? {
             Opened::New(id, text) => Some((id, text)),
-            Opened::Again(_) => None,
+            Opened::Again(_) | Opened::Known(_) => None,
         }
     }
 
@@ -227,6 +234,13 @@ impl Loader {
         }
         if let Some((_, policies)) = self.opened.iter().find(|(seen, _)| *seen == canonical) {
             return Some(Opened::Again(policies.clone()));
+        }
+        if let Some((_, id)) = self
+            .schema_files
+            .iter()
+            .find(|(seen, _)| *seen == canonical)
+        {
+            return Some(Opened::Known(*id));
         }
         let id = FileId(self.first_id + self.loaded.files.len());
         let problem = match crate::files::read(&canonical, MAX_POLICY_SIZE) {
@@ -280,6 +294,49 @@ impl Loader {
         );
     }
 
+    /// The schemas in other files of the project that the DATA-GROUPs of an XML policy name by
+    /// `base`, each read once and confined like a POLICY-REF's target.
+    fn schemas_for(
+        &mut self,
+        policy_path: &Path,
+        file: FileId,
+        text: &str,
+    ) -> Vec<(String, SchemaDefinitions)> {
+        if !matches!(Format::of(policy_path), Format::Xml) {
+            return Vec::new();
+        }
+        let mut schemas = Vec::new();
+        for (base, span) in xml_reader::schema_files(text) {
+            let target = base.split('#').next().unwrap_or_default();
+            let path = resolve(policy_path, target);
+            let reference = xml_reader::PolicyRef {
+                about: base.clone(),
+                span,
+            };
+            let referrer = Referrer {
+                file,
+                reference: &reference,
+            };
+            let id = match self.open_once(&path, Some(&referrer)) {
+                Some(Opened::New(id, _)) => {
+                    if let Ok(canonical) = std::fs::canonicalize(&path) {
+                        self.opened.retain(|(seen, _)| *seen != canonical);
+                        self.schema_files.push((canonical, id));
+                    }
+                    id
+                }
+                Some(Opened::Known(id)) => id,
+                Some(Opened::Again(_)) | None => continue,
+            };
+            let text = self.loaded.files.get(id.0 - self.first_id);
+            let definitions = text
+                .map(|file| xml_reader::schema_definitions(&file.text))
+                .unwrap_or_default();
+            schemas.push((base, definitions));
+        }
+        schemas
+    }
+
     /// Resolves one POLICY-REF and adds the policies it names.
     fn follow(
         &mut self,
@@ -310,9 +367,11 @@ impl Loader {
             match self.open_once(&path, Some(&referrer)) {
                 None => return,
                 Some(Opened::Again(policies)) => policies,
+                Some(Opened::Known(_)) => Vec::new(),
                 Some(Opened::New(file, text)) => {
                     // A referenced file's own references are not followed: P3P has one level.
-                    let read = Format::of(&path).read(file, &text);
+                    let schemas = self.schemas_for(&path, file, &text);
+                    let read = Format::of(&path).read(file, &text, schemas);
                     self.loaded.diagnostics.extend(read.diagnostics);
                     let policies = read.policies;
                     if let Some(last) = self.opened.last_mut() {

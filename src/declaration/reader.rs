@@ -15,22 +15,29 @@ pub struct Reporter {
     pub diagnostics: Vec<Diagnostic>,
     /// The data elements the file defines itself (`<DATASCHEMA><DATA-DEF name=..>`), with the
     /// category element names each declares.
-    pub custom_schema: Vec<(String, Vec<String>)>,
+    pub custom_schema: SchemaDefinitions,
+    /// Schemas in other files of the project, by the `base` that names them.
+    pub other_schemas: Vec<(String, SchemaDefinitions)>,
 }
+
+/// The data elements a schema defines: each DATA-DEF's name with the category element names it
+/// lists.
+pub type SchemaDefinitions = Vec<(String, Vec<String>)>;
 
 /// Which data schema a DATA reference is read against (the DATA-GROUP's `base`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SchemaBase {
+pub enum SchemaBase<'a> {
     /// The P3P base data schema (no `base`, or its URI).
     Standard,
     /// The schema the policy file defines itself (`base=""`).
     ThisFile,
-    /// Another schema p3plint does not read: its elements are taken as they come.
-    Elsewhere,
+    /// Another schema, as `base` names it: read when it is a file of the project, else its
+    /// elements are taken as they come.
+    Elsewhere(&'a str),
 }
 
-impl SchemaBase {
-    pub fn of(base: Option<&str>) -> SchemaBase {
+impl<'a> SchemaBase<'a> {
+    pub fn of(base: Option<&'a str>) -> SchemaBase<'a> {
         match base.map(str::trim) {
             None => SchemaBase::Standard,
             Some(uri)
@@ -41,9 +48,25 @@ impl SchemaBase {
                 SchemaBase::Standard
             }
             Some("") => SchemaBase::ThisFile,
-            Some(_) => SchemaBase::Elsewhere,
+            Some(other) => SchemaBase::Elsewhere(other),
         }
     }
+}
+
+/// The definition of `reference` in `definitions`: the longest name that is the reference or a
+/// prefix of it at a `.`.
+fn defined<'d>(definitions: &'d [(String, Vec<String>)], reference: &str) -> Option<&'d [String]> {
+    let reference = reference.trim_start_matches('#');
+    definitions
+        .iter()
+        .filter(|(name, _)| {
+            reference == name
+                || reference
+                    .strip_prefix(name.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+        .max_by_key(|(name, _)| name.len())
+        .map(|(_, categories)| categories.as_slice())
 }
 
 impl Reporter {
@@ -52,23 +75,13 @@ impl Reporter {
             file,
             diagnostics: Vec::new(),
             custom_schema: Vec::new(),
+            other_schemas: Vec::new(),
         }
     }
 
-    /// The categories the file's own schema gives `reference` (the longest DATA-DEF name that
-    /// is the reference or a prefix of it at a `.`).
+    /// The categories the file's own schema gives `reference`.
     fn custom_categories(&self, reference: &str) -> Option<&[String]> {
-        let reference = reference.trim_start_matches('#');
-        self.custom_schema
-            .iter()
-            .filter(|(name, _)| {
-                reference == name
-                    || reference
-                        .strip_prefix(name.as_str())
-                        .is_some_and(|rest| rest.starts_with('.'))
-            })
-            .max_by_key(|(name, _)| name.len())
-            .map(|(_, categories)| categories.as_slice())
+        defined(&self.custom_schema, reference)
     }
 
     pub fn push(
@@ -137,7 +150,7 @@ impl Reporter {
     pub fn data(
         &mut self,
         reference: Option<(&str, Span)>,
-        base: SchemaBase,
+        base: SchemaBase<'_>,
         name: &str,
         span: Span,
         explicit: Vec<Declared<&'static Entry>>,
@@ -146,8 +159,30 @@ impl Reporter {
         // A reference into the file's own schema (or into one p3plint cannot read) takes the
         // categories that schema states; an element of the file's own schema named without
         // `base=""` is read the same way rather than reported as unknown.
+        if let (Some((reference, reference_span)), SchemaBase::Elsewhere(uri)) = (&reference, base)
+            && let Some((_, definitions)) = self.other_schemas.iter().find(|(b, _)| b == uri)
+            && defined(definitions, reference).is_none()
+        {
+            let bare = reference.trim_start_matches('#').to_string();
+            let help = suggest::closest(&bare, definitions.iter().map(|(name, _)| name.as_str()))
+                .map(|close| format!("did you mean `{close}`?"));
+            let diagnostic = self.push(
+                RuleId::UnknownDataReference,
+                reference_span.clone(),
+                format!("`{bare}` is not in the schema `{uri}` defines"),
+            );
+            diagnostic.primary.message = "unknown data element".into();
+            diagnostic.help = help;
+        }
         let custom = reference.as_ref().and_then(|&(reference, _)| match base {
-            SchemaBase::Elsewhere => Some(Vec::new()),
+            SchemaBase::Elsewhere(uri) => Some(
+                self.other_schemas
+                    .iter()
+                    .find(|(base, _)| base == uri)
+                    .and_then(|(_, definitions)| defined(definitions, reference))
+                    .map(<[String]>::to_vec)
+                    .unwrap_or_default(),
+            ),
             SchemaBase::ThisFile => Some(
                 self.custom_categories(reference)
                     .map(<[String]>::to_vec)

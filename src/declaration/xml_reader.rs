@@ -5,7 +5,7 @@
 //! POLICY root is accepted, and each oddity is reported. A DTD is refused (no entity expansion,
 //! no file or network access).
 
-use super::reader::{Reporter, SchemaBase};
+use super::reader::{Reporter, SchemaBase, SchemaDefinitions};
 use crate::declaration::{Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::rules::RuleId;
@@ -48,7 +48,17 @@ pub struct XmlFile {
 }
 
 pub fn parse(file: FileId, text: &str) -> XmlFile {
+    parse_with_schemas(file, text, Vec::new())
+}
+
+/// `parse`, with the schemas of other project files that DATA-GROUPs name by `base`.
+pub fn parse_with_schemas(
+    file: FileId,
+    text: &str,
+    other_schemas: Vec<(String, SchemaDefinitions)>,
+) -> XmlFile {
     let mut reporter = Reporter::new(file);
+    reporter.other_schemas = other_schemas;
     let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: NODES_LIMIT,
@@ -185,9 +195,49 @@ fn check_namespace(reporter: &mut Reporter, root: Node) {
     reporter.push(RuleId::NonstandardPolicyFormat, tag_span(root), message);
 }
 
+/// The `base` of every DATA-GROUP that names a schema in another file (a path, not `""`, the
+/// P3P base schema or a URL), with its span: the files to read before the policy is.
+pub fn schema_files(text: &str) -> Vec<(String, Span)> {
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: NODES_LIMIT,
+        ..ParsingOptions::default()
+    };
+    let Ok(document) = Document::parse_with_options(text, options) else {
+        return Vec::new();
+    };
+    let mut bases: Vec<(String, Span)> = Vec::new();
+    for group in document
+        .descendants()
+        .filter(|node| node.is_element() && node.tag_name().name() == "DATA-GROUP")
+    {
+        let Some(base) = group.attribute_node("base") else {
+            continue;
+        };
+        let is_file = matches!(SchemaBase::of(Some(base.value())), SchemaBase::Elsewhere(_))
+            && !base.value().contains("://");
+        if is_file && !bases.iter().any(|(known, _)| known == base.value()) {
+            bases.push((base.value().to_string(), base.range_value()));
+        }
+    }
+    bases
+}
+
+/// The data elements a schema file defines (its root is DATASCHEMA, or holds one).
+pub fn schema_definitions(text: &str) -> SchemaDefinitions {
+    let options = ParsingOptions {
+        allow_dtd: false,
+        nodes_limit: NODES_LIMIT,
+        ..ParsingOptions::default()
+    };
+    Document::parse_with_options(text, options)
+        .map(|document| custom_schema(document.root()))
+        .unwrap_or_default()
+}
+
 /// The data elements a file defines in its own `DATASCHEMA`s: each DATA-DEF's name with the
 /// category element names it lists.
-fn custom_schema(root: Node) -> Vec<(String, Vec<String>)> {
+fn custom_schema(root: Node) -> SchemaDefinitions {
     root.descendants()
         .filter(|node| node.is_element() && node.tag_name().name() == "DATASCHEMA")
         .flat_map(elements)

@@ -148,6 +148,34 @@ fn policy_references_never_read_outside_the_project() {
 }
 
 #[test]
+fn a_data_schema_outside_the_project_is_not_read() {
+    let outer = tempfile::tempdir().expect("temp dir");
+    write(
+        outer.path(),
+        "secret.xml",
+        format!("<DATASCHEMA>{CANARY}</DATASCHEMA>").as_bytes(),
+    );
+    let project = outer.path().join("project");
+    write(
+        &project,
+        "w3c/p3p.xml",
+        &reference_file("/w3c/policy.xml#p"),
+    );
+    let policy = "<POLICIES xmlns=\"http://www.w3.org/2002/01/P3Pv1\"><POLICY name=\"p\">\
+        <ACCESS><none/></ACCESS><STATEMENT><PURPOSE><current/></PURPOSE><RECIPIENT><ours/></RECIPIENT>\
+        <RETENTION><stated-purpose/></RETENTION><DATA-GROUP base=\"../../secret.xml\">\
+        <DATA ref=\"#x\"/></DATA-GROUP></STATEMENT></POLICY></POLICIES>";
+    write(&project, "w3c/policy.xml", policy.as_bytes());
+    let run = ends_cleanly(&project, &["check", "."]);
+    let everything = format!("{}{}", run.stdout, run.stderr);
+    assert!(!everything.contains("CANARY"), "{everything}");
+    assert!(
+        everything.contains("policy-outside-project"),
+        "{everything}"
+    );
+}
+
+#[test]
 fn a_configured_policy_outside_the_project_is_not_read() {
     let outer = tempfile::tempdir().expect("temp dir");
     write(outer.path(), "secret.toml", CANARY.as_bytes());
