@@ -282,7 +282,16 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
     let cwd = std::env::current_dir().map_err(|err| {
         CheckError::Failed(format!("cannot read the working directory: {err}").into())
     })?;
-    let mut config = crate::config::Config::discover(options.config.as_deref(), &cwd)
+    // The config of the project the (first) checked path is in, wherever p3plint runs.
+    let start = match options.paths.first() {
+        Some(path) if path.is_dir() => path.clone(),
+        Some(path) => path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        None => std::path::PathBuf::from("."),
+    };
+    let mut config = crate::config::Config::discover_from(options.config.as_deref(), &start, &cwd)
         .map_err(CheckError::Config)?;
     config
         .rules

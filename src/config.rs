@@ -118,19 +118,25 @@ impl Config {
     /// Finds and loads the config: `explicit` if given, else the nearest lint.toml from `cwd`
     /// upward, else the defaults.
     pub fn discover(explicit: Option<&Path>, cwd: &Path) -> Result<Config, ConfigError> {
+        Config::discover_from(explicit, cwd, cwd)
+    }
+
+    /// Finds and loads the config for a run over paths under `start` (a checked directory, or a
+    /// checked file's directory): `explicit` if given, else the nearest lint.toml from `start`
+    /// upward, else the defaults. As ruff finds its config, so `p3plint check /some/project`
+    /// and a pre-commit hook naming files use the project's lint.toml wherever they run.
+    pub fn discover_from(
+        explicit: Option<&Path>,
+        start: &Path,
+        cwd: &Path,
+    ) -> Result<Config, ConfigError> {
+        let start = cwd.join(start);
         let file = match explicit {
             Some(path) => Some(path.to_path_buf()),
-            // Named relative to the working directory (`lint.toml`, `../lint.toml`), so the
-            // files it names are shown as the user would type them.
-            None => cwd.ancestors().enumerate().find_map(|(depth, dir)| {
-                dir.join(FILE_NAME).is_file().then(|| {
-                    let mut relative = PathBuf::new();
-                    for _ in 0..depth {
-                        relative.push("..");
-                    }
-                    relative.join(FILE_NAME)
-                })
-            }),
+            None => start
+                .ancestors()
+                .find(|dir| dir.join(FILE_NAME).is_file())
+                .map(|dir| relative_to(dir, cwd).join(FILE_NAME)),
         };
         match file {
             Some(file) => Config::load(&file, cwd),
@@ -198,6 +204,18 @@ impl Config {
             })
         }
     }
+}
+
+/// `dir` as the user would type it from `cwd`: `..`s when it is above, a relative path when it
+/// is below, else as it is; so the files lint.toml names are shown that way too.
+fn relative_to(dir: &Path, cwd: &Path) -> PathBuf {
+    if let Ok(below) = dir.strip_prefix(cwd) {
+        return below.to_path_buf();
+    }
+    if let Ok(rest) = cwd.strip_prefix(dir) {
+        return rest.components().map(|_| Path::new("..")).collect();
+    }
+    dir.to_path_buf()
 }
 
 fn single_error(name: &str, message: String) -> ConfigError {

@@ -67,7 +67,12 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     let inputs = discover::discover(paths, config).map_err(|m| RunError::MissingPath(m.0))?;
     // A configured declaration may be read anywhere under lint.toml's directory; a discovered
     // `w3c/p3p.xml` only under the directory it was found in.
-    let found = declaration::locate::find(config.policy_file.as_deref(), paths, &config.web_roots);
+    let found = declaration::locate::find(
+        config.policy_file.as_deref(),
+        paths,
+        &config.web_roots,
+        &config.absolute_root(),
+    );
     let loaded = found.map(|path| {
         let root = match config.policy_file {
             Some(_) => config.absolute_root(),

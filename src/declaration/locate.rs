@@ -33,15 +33,42 @@ pub struct Loaded {
 }
 
 /// The declaration for a run: the configured file, or the first `w3c/p3p.xml` in a checked
-/// directory or in one of its web roots (`public/w3c/p3p.xml`).
-pub fn find(configured: Option<&Path>, paths: &[PathBuf], web_roots: &[String]) -> Option<PathBuf> {
+/// directory or in one of its web roots (`public/w3c/p3p.xml`). For a checked file (a
+/// pre-commit hook names files), its directory and those above it are searched too, up to
+/// `ceiling` (the project root), so `check src/admin.rs` finds what `check .` finds.
+pub fn find(
+    configured: Option<&Path>,
+    paths: &[PathBuf],
+    web_roots: &[String],
+    ceiling: &Path,
+) -> Option<PathBuf> {
     if let Some(path) = configured {
         return Some(path.to_path_buf());
     }
-    let roots = std::iter::once("").chain(web_roots.iter().map(String::as_str));
-    paths
+    let within = |dir: &Path| {
+        let dir = if dir.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            dir
+        };
+        std::path::absolute(dir).is_ok_and(|absolute| absolute.starts_with(ceiling))
+    };
+    let dirs: Vec<PathBuf> = paths
         .iter()
-        .filter(|path| path.is_dir())
+        .flat_map(|path| -> Vec<PathBuf> {
+            if path.is_dir() {
+                return vec![path.clone()];
+            }
+            let parent = path.parent().unwrap_or(Path::new(""));
+            parent
+                .ancestors()
+                .take_while(|dir| within(dir))
+                .map(Path::to_path_buf)
+                .collect()
+        })
+        .collect();
+    let roots = std::iter::once("").chain(web_roots.iter().map(String::as_str));
+    dirs.iter()
         .flat_map(|dir| {
             roots
                 .clone()

@@ -604,3 +604,62 @@ fn one_selector_grammar_everywhere() {
     let out = stdout(&p3plint(dir.path(), &["check"]));
     assert!(out.contains("All checks passed"), "{out}");
 }
+
+/// A pre-commit hook names files, and CI may run from anywhere: both get the project's
+/// lint.toml and declaration, so they report what `check .` reports in the project.
+#[test]
+fn named_files_and_other_directories_find_the_projects_config_and_declaration() {
+    let policy = b"<POLICIES xmlns=\"http://www.w3.org/2002/01/P3Pv1\"><POLICY name=\"site\">\
+        <ACCESS><nonident/></ACCESS><STATEMENT><PURPOSE><current/><contact/></PURPOSE>\
+        <RECIPIENT><ours/></RECIPIENT><RETENTION><stated-purpose/></RETENTION>\
+        <DATA-GROUP><DATA ref=\"#dynamic.clickstream\"/></DATA-GROUP></STATEMENT></POLICY></POLICIES>";
+    let reference = b"<META xmlns=\"http://www.w3.org/2002/01/P3Pv1\"><POLICY-REFERENCES>\
+        <POLICY-REF about=\"/w3c/policy.xml#site\"/></POLICY-REFERENCES></META>";
+    let dir = project(&[
+        ("w3c/p3p.xml", reference),
+        ("w3c/policy.xml", policy),
+        (
+            "src/admin/handler.rs",
+            b"fn h(r: R) { r.header(\"P3P\", \"CP=\\\"NOI CUR OUR STP NAV COM\\\"\"); }\n",
+        ),
+        ("lint.toml", b"[rules]\nCP103 = \"error\"\n"),
+    ]);
+    let concise = |out: &Output| -> Vec<String> {
+        stdout(out)
+            .lines()
+            .filter(|line| line.contains(": "))
+            .map(|line| line.rsplit('/').next().unwrap_or(line).to_string())
+            .collect()
+    };
+    let whole = p3plint(dir.path(), &["check", "--output-format", "concise"]);
+    assert!(
+        stdout(&whole).contains("undisclosed-practice"),
+        "{}",
+        stdout(&whole)
+    );
+    let named = p3plint(
+        dir.path(),
+        &[
+            "check",
+            "--output-format",
+            "concise",
+            "src/admin/handler.rs",
+        ],
+    );
+    assert_eq!(concise(&whole), concise(&named));
+    // From another directory, the project's lint.toml still applies: a bad one stops the run.
+    std::fs::write(
+        dir.path().join("lint.toml"),
+        "[rules]\nno-such-rule = \"off\"\n",
+    )
+    .expect("write");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let target = dir.path().to_string_lossy().into_owned();
+    let output = p3plint(elsewhere.path(), &["check", &target]);
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+    assert!(
+        stderr(&output).contains("no-such-rule"),
+        "{}",
+        stderr(&output)
+    );
+}
