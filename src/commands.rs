@@ -76,6 +76,7 @@ pub fn explain(policy: &str, format: TextFormat) -> Result<Output, Failed> {
     };
     Ok(Output {
         stdout,
+        code: report::exit_code(report),
         ..Output::default()
     })
 }
@@ -131,10 +132,13 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
             })
             .collect()
     };
+    let has_errors = diagnostics
+        .iter()
+        .any(|d| d.severity == crate::diagnostic::Severity::Error);
     Ok(Output {
         stdout: report::printable(&out).into_owned(),
         stderr,
-        code: 0,
+        code: u8::from(has_errors),
     })
 }
 

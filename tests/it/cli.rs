@@ -250,7 +250,8 @@ fn explain_prints_the_field_meaning_table() {
             "CP=\"NOI CURa ADMa DEVa TAIa CONa OUR DELa BUS IND PHY ONL UNI PUR COM NAV DEM STA\"",
         ],
     );
-    assert_eq!(output.status.code(), Some(0));
+    // The policy contradicts itself: the table is printed and the exit code says so.
+    assert_eq!(output.status.code(), Some(1));
     let out = stdout(&output);
     assert!(out.contains("CP=    header"), "{out}");
     assert!(
@@ -264,6 +265,8 @@ fn explain_prints_the_field_meaning_table() {
     );
     let value: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     assert_eq!(value["tokens"][2]["kind"], "unknown");
+    let clean = p3plint(dir.path(), &["explain", "NOI DSP COR NID CUR OUR NOR"]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stdout(&clean));
 }
 
 #[test]
