@@ -535,6 +535,19 @@ fn gitignored_files_and_hidden_directories_are_skipped_unless_no_ignore() {
         (".venv/lib/site.py", BROKEN_JS),
         ("src/app.js", BROKEN_JS),
     ]);
+    // As in ripgrep, .gitignore applies inside a git repository (.ignore applies anywhere).
+    let outside_git = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "concise"],
+    ));
+    assert!(outside_git.contains("dist/bundle.js"), "{outside_git}");
+    let init = Command::new("git")
+        .args(["init", "-q"])
+        .current_dir(dir.path())
+        .status();
+    if !init.is_ok_and(|status| status.success()) {
+        return;
+    }
     let out = stdout(&p3plint(
         dir.path(),
         &["check", "--output-format", "concise"],
