@@ -76,6 +76,8 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             .git_exclude(respect_ignore_files)
             .ignore(respect_ignore_files)
             .parents(respect_ignore_files)
+            // As in ripgrep, .gitignore counts inside a git repository only, so a stray ignore
+            // file above a checkout cannot hide the tree; `.ignore` counts anywhere.
             .require_git(true)
             .sort_by_file_name(|a, b| a.cmp(b))
             .filter_entry(move |entry| {
@@ -85,8 +87,6 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                 if walk_filter.is_excluded(entry.path()) {
                     return false;
                 }
-                // As in ripgrep, .gitignore counts inside a git repository only, so a stray
-                // ignore file above a checkout cannot hide the tree; `.ignore` counts anywhere.
                 // Hidden directories (`.cache/`, `.venv/`) are tool state, not the site; hidden
                 // files such as `.htaccess` are read.
                 let is_dir = entry.file_type().is_some_and(|kind| kind.is_dir());
