@@ -220,6 +220,10 @@ pub struct CheckOptions {
     /// Also list every compact policy found, valid or not (`emitted-policy`).
     #[arg(long)]
     pub show_policies: bool,
+    /// Filter files named on the command line as walked files are: lint.toml's exclusions and
+    /// include globs, and only the kinds of file p3plint reads (for pre-commit hooks).
+    #[arg(long)]
+    pub force_exclude: bool,
     /// Exit 1 on warnings too, not only on errors.
     #[arg(long, conflicts_with = "exit_zero")]
     pub error_on_warning: bool,
@@ -302,6 +306,7 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         .apply_selectors(&options.select, &options.ignore)
         .map_err(|unknown| CheckError::Failed(unknown.to_string().into()))?;
     config.respect_ignore_files = !options.no_ignore;
+    config.force_exclude = options.force_exclude;
     let listings = [
         (options.show_dynamic, RuleId::DynamicPolicy),
         (options.show_policies, RuleId::EmittedPolicy),

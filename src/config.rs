@@ -67,6 +67,9 @@ pub struct Config {
     /// Whether `.gitignore`, `.ignore` and `.git/info/exclude` are honoured and hidden
     /// directories skipped while walking (off with `--no-ignore`).
     pub respect_ignore_files: bool,
+    /// Whether files named on the command line are filtered as walked files are
+    /// (`--force-exclude`).
+    pub force_exclude: bool,
     /// `[paths] tests`: globs of test files, whose findings the summary counts apart.
     pub tests: Vec<String>,
     pub max_file_size: u64,
@@ -107,6 +110,7 @@ impl Config {
             exclude: DEFAULT_EXCLUDE.iter().map(|s| s.to_string()).collect(),
             tests: DEFAULT_TESTS.iter().map(|s| s.to_string()).collect(),
             respect_ignore_files: true,
+            force_exclude: false,
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
             policy_file: None,

@@ -54,8 +54,16 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             continue;
         }
         if metadata.is_file() {
-            // Named files are always checked, whatever their name or the exclusions say.
-            let kind = FileKind::for_path(path).unwrap_or(FileKind::Text);
+            // Named files are checked whatever their name or the exclusions say, unless
+            // --force-exclude asks to filter them as walked files are (a pre-commit hook names
+            // every staged file, and lint.toml's exclusions must still hold).
+            let walked_kind = FileKind::for_path(path);
+            if config.force_exclude
+                && (walked_kind.is_none() || filter.is_excluded(path) || !filter.is_included(path))
+            {
+                continue;
+            }
+            let kind = walked_kind.unwrap_or(FileKind::Text);
             inputs.push(sized(
                 path.clone(),
                 metadata.len(),

@@ -679,3 +679,35 @@ fn named_files_and_other_directories_find_the_projects_config_and_declaration() 
         stderr(&output)
     );
 }
+
+/// A pre-commit hook names every staged file; with --force-exclude, lint.toml's exclusions and
+/// the kinds of file p3plint reads still hold.
+#[test]
+fn force_exclude_filters_named_files_as_walked_ones() {
+    let dir = project(&[
+        ("lint.toml", b"[paths]\nexclude = [\"vendor\"]\n"),
+        ("vendor/lib.js", BROKEN_JS),
+        ("README.md", b"Send `P3P: CP=\"NOI PHY\"` to fail.\n"),
+        ("src/app.js", BROKEN_JS),
+    ]);
+    let files = ["vendor/lib.js", "README.md", "src/app.js"];
+    let plain: Vec<&str> = ["check", "--output-format", "concise"]
+        .into_iter()
+        .chain(files)
+        .collect();
+    let out = stdout(&p3plint(dir.path(), &plain));
+    assert!(
+        out.contains("vendor/lib.js") && out.contains("README.md"),
+        "{out}"
+    );
+    let forced: Vec<&str> = ["check", "--force-exclude", "--output-format", "concise"]
+        .into_iter()
+        .chain(files)
+        .collect();
+    let out = stdout(&p3plint(dir.path(), &forced));
+    assert!(out.contains("src/app.js"), "{out}");
+    assert!(
+        !out.contains("vendor/") && !out.contains("README.md"),
+        "{out}"
+    );
+}
