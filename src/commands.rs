@@ -176,9 +176,17 @@ pub fn rules(selector: Option<&str>, all: bool, format: TextFormat) -> Result<Ou
 }
 
 /// The full or concise report with its summary line, or the machine format alone.
-pub fn check_output(report: &crate::report::Report, format: Format, color: bool) -> String {
-    let mut out = report::render(report, format, color);
-    if matches!(format, Format::Full | Format::Concise) {
+pub fn check_output(report: &crate::report::Report, options: &CheckOptions) -> String {
+    let format = options.output_format;
+    let human = matches!(format, Format::Full | Format::Concise);
+    let mut out = if options.statistics && human {
+        report::statistics(report)
+    } else {
+        // Colour only when the report goes to a terminal, never into a file.
+        let color = options.output_file.is_none() && options.color.wanted();
+        report::render(report, format, color)
+    };
+    if human && !options.quiet {
         out.push_str(&report::summary(report));
         out.push('\n');
     }
@@ -220,6 +228,15 @@ pub struct CheckOptions {
     /// Also list every compact policy found, valid or not (`emitted-policy`).
     #[arg(long)]
     pub show_policies: bool,
+    /// Print a count of findings per rule instead of the findings (full and concise formats).
+    #[arg(long)]
+    pub statistics: bool,
+    /// Print the findings and nothing else: no summary line.
+    #[arg(long, short)]
+    pub quiet: bool,
+    /// Write the report to this file (atomically) instead of stdout.
+    #[arg(long)]
+    pub output_file: Option<std::path::PathBuf>,
     /// Filter files named on the command line as walked files are: lint.toml's exclusions and
     /// include globs, and only the kinds of file p3plint reads (for pre-commit hooks).
     #[arg(long)]

@@ -1,4 +1,5 @@
-//! `check --fix`: applies the fixes of a report to the files on disk.
+//! `check --fix`: applies the fixes of a report to the files on disk (and writes the report
+//! itself for `--output-file`).
 //!
 //! Safe fixes (browsers behave the same) are applied by `--fix`; unsafe ones (the emitted policy
 //! changes) only with `--unsafe-fixes` as well. What is written, and how:
@@ -123,6 +124,20 @@ fn write_fixed(path: &Path, checked: &SourceFile, text: &str) -> Result<(), Stri
 #[cfg(unix)]
 fn hard_links(metadata: &std::fs::Metadata) -> u64 {
     std::os::unix::fs::MetadataExt::nlink(metadata)
+}
+
+/// `--output-file`: the report written atomically (a new file, or one replaced whole), so a CI
+/// step reading it never sees half of it.
+pub fn write_report(path: &Path, text: &str) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => dir,
+        _ => Path::new("."),
+    };
+    let mut temp = tempfile::NamedTempFile::new_in(dir)?;
+    temp.write_all(text.as_bytes())?;
+    temp.as_file().sync_all()?;
+    temp.persist(path).map_err(|err| err.error)?;
+    Ok(())
 }
 
 #[cfg(not(unix))]

@@ -138,12 +138,12 @@ fn check(options: commands::CheckOptions) -> Result<u8, Failure> {
         commands::CheckError::Failed(failed) => Failure::Command(failed),
     })?;
     eprint!("{}", checked.stderr);
-    let color = options.color.wanted();
-    print(&commands::check_output(
-        &checked.report,
-        options.output_format,
-        color,
-    ))?;
+    let out = commands::check_output(&checked.report, &options);
+    match &options.output_file {
+        Some(path) => p3plint::fix::write_report(path, &out)
+            .map_err(|err| Failure::Message(format!("cannot write {}: {err}", path.display())))?,
+        None => print(&out)?,
+    }
     Ok(commands::check_exit_code(&checked.report, &options))
 }
 

@@ -91,6 +91,23 @@ pub fn summary(report: &Report) -> String {
     format!("Found {} ({checked} checked){tests}.", parts.join(", "))
 }
 
+/// `--statistics`: one line per rule that fired, most findings first, as ruff prints them.
+pub fn statistics(report: &Report) -> String {
+    let mut counts: Vec<(usize, &str, &str)> = Vec::new();
+    for diagnostic in &report.diagnostics {
+        let (code, name) = (diagnostic.rule.code.as_str(), diagnostic.rule.name.as_str());
+        match counts.iter_mut().find(|(_, known, _)| *known == code) {
+            Some((count, _, _)) => *count += 1,
+            None => counts.push((1, code, name)),
+        }
+    }
+    counts.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(b.1)));
+    counts
+        .iter()
+        .map(|(count, code, name)| format!("{count:>5}\t{code}\t{name}\n"))
+        .collect()
+}
+
 /// 1 when any finding is an error, else 0 (2 is decided where the run could not go on).
 pub fn exit_code(report: &Report) -> u8 {
     u8::from(

@@ -711,3 +711,44 @@ fn force_exclude_filters_named_files_as_walked_ones() {
         "{out}"
     );
 }
+
+#[test]
+fn statistics_quiet_and_output_file() {
+    let dir = project(&[
+        ("a.html", b"<meta http-equiv=\"P3P\" content='CP=\"NOI PHY CURa\"'>\n<meta http-equiv=\"P3P\" content='CP=\"NOI ONL\"'>\n"),
+    ]);
+    let stats = stdout(&p3plint(dir.path(), &["check", "--statistics"]));
+    let lines: Vec<&str> = stats.lines().collect();
+    assert!(
+        lines[0].contains("CP004\tmissing-token-kind") && lines[0].trim_start().starts_with('2'),
+        "{stats}"
+    );
+    assert!(
+        stats.contains("CP101\tidentified-data-contradiction"),
+        "{stats}"
+    );
+    assert!(stats.ends_with("checked).\n"), "{stats}");
+    let quiet = stdout(&p3plint(
+        dir.path(),
+        &["check", "--quiet", "--output-format", "concise"],
+    ));
+    assert!(
+        quiet.contains("a.html:1:") && !quiet.contains("Found"),
+        "{quiet}"
+    );
+    let output = p3plint(
+        dir.path(),
+        &[
+            "check",
+            "--output-format",
+            "json",
+            "--output-file",
+            "report.json",
+        ],
+    );
+    assert_eq!(output.status.code(), Some(1));
+    assert!(output.stdout.is_empty());
+    let written = std::fs::read(dir.path().join("report.json")).expect("written");
+    let findings: serde_json::Value = serde_json::from_slice(&written).expect("JSON");
+    assert!(findings.as_array().is_some_and(|all| !all.is_empty()));
+}
