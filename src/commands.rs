@@ -237,6 +237,10 @@ pub struct CheckOptions {
     /// Write the report to this file (atomically) instead of stdout.
     #[arg(long)]
     pub output_file: Option<std::path::PathBuf>,
+    /// With `-` as the path: the name of the file whose text stdin holds (its kind, config and
+    /// declaration are that file's).
+    #[arg(long)]
+    pub stdin_filename: Option<std::path::PathBuf>,
     /// Filter files named on the command line as walked files are: lint.toml's exclusions and
     /// include globs, and only the kinds of file p3plint reads (for pre-commit hooks).
     #[arg(long)]
@@ -286,6 +290,33 @@ pub fn check_exit_code(report: &crate::report::Report, options: &CheckOptions) -
     }
 }
 
+/// A run that could not complete, as `check` reports it.
+fn run_error(err: crate::RunError) -> CheckError {
+    CheckError::Failed(match err {
+        crate::RunError::MissingPath(path) => {
+            format!("{}: no such file or directory", path.display()).into()
+        }
+        crate::RunError::PolicyUnusable(report) => Failed {
+            stderr: report::render(&report, Format::Full, false),
+            message: "the policy lint.toml names cannot be used; nothing was checked".into(),
+        },
+    })
+}
+
+/// Stdin, up to `limit` bytes; text that is not UTF-8 has those bytes read as `?`.
+fn read_stdin(limit: u64) -> Result<String, String> {
+    use std::io::Read;
+    let mut bytes = Vec::new();
+    std::io::stdin()
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|err| format!("cannot read stdin: {err}"))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!("stdin holds more than {limit} bytes; not checked"));
+    }
+    Ok(crate::source::decode_replacing_invalid(bytes).0)
+}
+
 /// Why `check` could not run (exit 2).
 #[derive(Debug)]
 pub enum CheckError {
@@ -307,8 +338,18 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
     let cwd = std::env::current_dir().map_err(|err| {
         CheckError::Failed(format!("cannot read the working directory: {err}").into())
     })?;
+    let stdin_name = options
+        .stdin_filename
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from("<stdin>"));
+    let from_stdin = options.paths.len() == 1 && options.paths[0].as_os_str() == "-";
     // The config of the project the (first) checked path is in, wherever p3plint runs.
-    let start = match options.paths.first() {
+    let first = if from_stdin {
+        Some(&stdin_name)
+    } else {
+        options.paths.first()
+    };
+    let start = match first {
         Some(path) if path.is_dir() => path.clone(),
         Some(path) => path
             .parent()
@@ -335,20 +376,18 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         true => vec![std::path::PathBuf::from(".")],
         false => options.paths.clone(),
     };
-    let run = || {
-        crate::lint(&paths, &config).map_err(|err| {
-            CheckError::Failed(match err {
-                crate::RunError::MissingPath(path) => {
-                    format!("{}: no such file or directory", path.display()).into()
-                }
-                crate::RunError::PolicyUnusable(report) => Failed {
-                    stderr: report::render(&report, Format::Full, false),
-                    message: "the policy lint.toml names cannot be used; nothing was checked"
-                        .into(),
-                },
-            })
-        })
-    };
+    let run = || crate::lint(&paths, &config).map_err(run_error);
+    if from_stdin {
+        let text = read_stdin(config.max_file_size)
+            .map_err(|message| CheckError::Failed(message.into()))?;
+        let report = crate::lint_stdin(&stdin_name, &text, &config).map_err(run_error)?;
+        let stderr = if options.fix {
+            "p3plint: --fix does not write text read from stdin\n".to_string()
+        } else {
+            String::new()
+        };
+        return Ok(Checked { report, stderr });
+    }
     let report = run()?;
     if !options.fix {
         return Ok(Checked {

@@ -40,13 +40,14 @@ pub mod vocabulary;
 use crate::check::declared::DeclaredPolicies;
 use crate::config::Config;
 use crate::config::RuleSettings;
+use crate::declaration::locate::Loaded;
 use crate::diagnostic::Diagnostic;
 use crate::discover::{Input, InputStatus};
 use crate::extract::FileKind;
 use crate::rules::RuleId;
 use crate::source::{FileId, SourceDb, SourceFile};
 use rayon::prelude::*;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 pub use report::Report;
 
@@ -65,21 +66,7 @@ pub enum RunError {
 /// Checks every file under `paths`, against the declaration when there is one.
 pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
     let inputs = discover::discover(paths, config).map_err(|m| RunError::MissingPath(m.0))?;
-    // A configured declaration may be read anywhere under lint.toml's directory; a discovered
-    // `w3c/p3p.xml` only under the directory it was found in.
-    let found = declaration::locate::find(
-        config.policy_file.as_deref(),
-        paths,
-        &config.web_roots,
-        &config.absolute_root(),
-    );
-    let loaded = found.map(|path| {
-        let root = match config.policy_file {
-            Some(_) => config.absolute_root(),
-            None => declaration::locate::site_root(&path),
-        };
-        declaration::locate::load(&path, &root, inputs.len())
-    });
+    let loaded = load_declaration(paths, config, inputs.len());
     let declared = loaded
         .as_ref()
         .filter(|l| l.usable)
@@ -123,6 +110,56 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         report.db.add(file);
         report.diagnostics.extend(diagnostics);
     }
+    finish(report, loaded, config)
+}
+
+/// Checks a text read from stdin as if it were the file `name` (`check - --stdin-filename`):
+/// the same kind, declaration and rules that file would get. Nothing is written for it.
+pub fn lint_stdin(name: &Path, text: &str, config: &Config) -> Result<Report, RunError> {
+    let loaded = load_declaration(&[name.to_path_buf()], config, 1);
+    let declared = loaded
+        .as_ref()
+        .filter(|l| l.usable)
+        .map(|l| DeclaredPolicies::new(l, config));
+    let kind = FileKind::for_path(name).unwrap_or(FileKind::Text);
+    let file = FileId(0);
+    let diagnostics = check_text(
+        file,
+        text,
+        kind,
+        &config.rules,
+        declared.as_ref().map(|d| (d, name)),
+    );
+    let mut report = Report {
+        files_checked: 1,
+        ..Report::default()
+    };
+    report
+        .db
+        .add(SourceFile::new(name.display().to_string(), text));
+    report.diagnostics = diagnostics;
+    finish(report, loaded, config)
+}
+
+/// The declaration for a run over `paths`, its files numbered from `first_id`. A configured
+/// declaration may be read anywhere under lint.toml's directory; a discovered `w3c/p3p.xml`
+/// only under the directory it was found in.
+fn load_declaration(paths: &[PathBuf], config: &Config, first_id: usize) -> Option<Loaded> {
+    let found = declaration::locate::find(
+        config.policy_file.as_deref(),
+        paths,
+        &config.web_roots,
+        &config.absolute_root(),
+    )?;
+    let root = match config.policy_file {
+        Some(_) => config.absolute_root(),
+        None => declaration::locate::site_root(&found),
+    };
+    Some(declaration::locate::load(&found, &root, first_id))
+}
+
+/// Adds the declaration's files and findings to a run's report, and sorts it.
+fn finish(mut report: Report, loaded: Option<Loaded>, config: &Config) -> Result<Report, RunError> {
     if let Some(loaded) = loaded {
         let mut found = loaded.diagnostics.clone();
         found.extend(declaration::checks::check_declaration(&loaded.declaration));

@@ -752,3 +752,40 @@ fn statistics_quiet_and_output_file() {
     let findings: serde_json::Value = serde_json::from_slice(&written).expect("JSON");
     assert!(findings.as_array().is_some_and(|all| !all.is_empty()));
 }
+
+/// Editors and formatters pipe a buffer: `check - --stdin-filename` checks it as that file.
+#[test]
+fn stdin_is_checked_as_the_named_file() {
+    let dir = project(&[("conf/lint.toml", b"[rules]\nCP004 = \"off\"\n")]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_p3plint"))
+        .args([
+            "check",
+            "-",
+            "--stdin-filename",
+            "conf/nginx.conf",
+            "--output-format",
+            "concise",
+        ])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("runs");
+    {
+        use std::io::Write;
+        let mut stdin = child.stdin.take().expect("piped");
+        stdin
+            .write_all(b"add_header P3P 'CP=\"NOI CUR OUR PHY\"';\n")
+            .expect("write");
+    }
+    let output = child.wait_with_output().expect("waits");
+    let out = stdout(&output);
+    assert_eq!(output.status.code(), Some(1), "{out}{}", stderr(&output));
+    assert!(
+        out.contains("conf/nginx.conf:1:21: error[identified-data-contradiction]"),
+        "{out}"
+    );
+    // conf/lint.toml, the named file's config, turned CP004 off.
+    assert!(!out.contains("missing-token-kind"), "{out}");
+}
