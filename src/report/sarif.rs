@@ -20,8 +20,24 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     column_kind: &'static str,
+    invocations: [Invocation; 1],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    original_uri_base_ids: Option<BaseIds>,
     results: Vec<SarifResult<'a>>,
     tool: Tool<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Invocation {
+    execution_successful: bool,
+}
+
+/// Where `%SRCROOT%` is: the directory paths in the report are relative to.
+#[derive(Serialize)]
+struct BaseIds {
+    #[serde(rename = "%SRCROOT%")]
+    source_root: ArtifactLocation,
 }
 
 #[derive(Serialize)]
@@ -87,8 +103,41 @@ struct PhysicalLocation {
 }
 
 #[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
 struct ArtifactLocation {
     uri: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    uri_base_id: Option<&'static str>,
+}
+
+/// Every byte of a path but the unreserved characters and `/` is percent-encoded, so a file
+/// named `has space é.html` or `a,b:c%d.html` is a valid URI reference.
+const PATH_BYTES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'/');
+
+fn encode(path: &str) -> String {
+    percent_encoding::utf8_percent_encode(path, PATH_BYTES).to_string()
+}
+
+/// A report path as a SARIF artifact location: relative paths against `%SRCROOT%`, absolute
+/// ones as `file:` URIs.
+fn artifact(name: &str) -> ArtifactLocation {
+    let path = name.replace('\\', "/");
+    if path.starts_with('/') {
+        ArtifactLocation {
+            uri: format!("file://{}", encode(&path)),
+            uri_base_id: None,
+        }
+    } else {
+        ArtifactLocation {
+            uri: encode(path.trim_start_matches("./")),
+            uri_base_id: Some("%SRCROOT%"),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -132,6 +181,18 @@ pub fn render(report: &Report) -> String {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: [Run {
             column_kind: "unicodeCodePoints",
+            invocations: [Invocation {
+                execution_successful: true,
+            }],
+            original_uri_base_ids: std::env::current_dir().ok().map(|cwd| BaseIds {
+                source_root: ArtifactLocation {
+                    uri: format!(
+                        "file://{}/",
+                        encode(&cwd.to_string_lossy().replace('\\', "/")).trim_end_matches('/')
+                    ),
+                    uri_base_id: None,
+                },
+            }),
             results,
             tool: Tool {
                 driver: Driver {
@@ -167,9 +228,7 @@ fn location<'a>(db: &SourceDb, label: &'a Label, id: Option<usize>) -> Location<
             text: &label.message,
         },
         physical_location: PhysicalLocation {
-            artifact_location: ArtifactLocation {
-                uri: file.name.replace('\\', "/"),
-            },
+            artifact_location: artifact(&file.name),
             region: Region {
                 byte_length: label.span.len(),
                 byte_offset: label.span.start,

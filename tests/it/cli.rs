@@ -789,3 +789,26 @@ fn stdin_is_checked_as_the_named_file() {
     // conf/lint.toml, the named file's config, turned CP004 off.
     assert!(!out.contains("missing-token-kind"), "{out}");
 }
+
+/// SARIF URIs are URI references: percent-encoded, relative to %SRCROOT%, which the run names.
+#[test]
+fn sarif_uris_are_encoded_and_relative_to_srcroot() {
+    let dir = project(&[(
+        "has space é.html",
+        b"<meta http-equiv=\"P3P\" content='CP=\"NOI PHY\"'>\n",
+    )]);
+    let output = p3plint(dir.path(), &["check", "--output-format", "sarif"]);
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let run = &log["runs"][0];
+    let location = &run["results"][0]["locations"][0]["physicalLocation"]["artifactLocation"];
+    assert_eq!(location["uri"], "has%20space%20%C3%A9.html");
+    assert_eq!(location["uriBaseId"], "%SRCROOT%");
+    let root = run["originalUriBaseIds"]["%SRCROOT%"]["uri"]
+        .as_str()
+        .expect("a URI");
+    assert!(
+        root.starts_with("file:///") && root.ends_with('/'),
+        "{root}"
+    );
+    assert_eq!(run["invocations"][0]["executionSuccessful"], true);
+}
