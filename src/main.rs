@@ -4,7 +4,7 @@
 //! Exit codes: 0 no error-level finding, 1 error-level findings, 2 could not run (bad arguments,
 //! bad config, a missing path, an internal error).
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use p3plint::commands::{self, TextFormat};
 use p3plint::config::ConfigError;
 use p3plint::report;
@@ -51,6 +51,10 @@ enum Command {
     Describe { policy_file: PathBuf },
     /// Run the language server on stdin and stdout (for editors).
     Server,
+    /// Print a completion script for a shell (e.g. `p3plint completions bash > p3plint.bash`).
+    Completions { shell: clap_complete::Shell },
+    /// Print the man page (roff), generated from this command line's definitions.
+    Man,
     /// Show a rule's documentation.
     Rule {
         /// A rule code or name.
@@ -110,6 +114,18 @@ fn run(cli: Cli) -> Result<u8, Failure> {
                 Err(err) => Err(Failure::Message(format!("language server: {err}"))),
             };
         }
+        Command::Completions { shell } => {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "p3plint", &mut out);
+            Ok(text_output(out))
+        }
+        Command::Man => {
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut out)
+                .map_err(|err| Failure::Message(format!("man page: {err}")))?;
+            Ok(text_output(out))
+        }
         Command::Explain {
             policy,
             output_format,
@@ -145,6 +161,13 @@ fn check(options: commands::CheckOptions) -> Result<u8, Failure> {
         None => print(&out)?,
     }
     Ok(commands::check_exit_code(&checked.report, &options))
+}
+
+fn text_output(bytes: Vec<u8>) -> commands::Output {
+    commands::Output {
+        stdout: String::from_utf8_lossy(&bytes).into_owned(),
+        ..commands::Output::default()
+    }
 }
 
 /// Writes to stdout. A closed pipe (`p3plint check | head`) ends output quietly; any other

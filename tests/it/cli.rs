@@ -812,3 +812,21 @@ fn sarif_uris_are_encoded_and_relative_to_srcroot() {
     );
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }
+
+#[test]
+fn completions_and_man_page_come_from_the_command_line_definitions() {
+    let dir = project(&[]);
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let output = p3plint(dir.path(), &["completions", shell]);
+        assert_eq!(output.status.code(), Some(0), "{shell}");
+        let script = stdout(&output);
+        // Each shell spells options its own way (`--select`, fish's `-l select`).
+        assert!(
+            script.contains("select") && script.contains("force-exclude"),
+            "{shell}"
+        );
+    }
+    let man = stdout(&p3plint(dir.path(), &["man"]));
+    assert!(man.contains(".TH p3plint 1"), "{man}");
+    assert!(man.contains("check") && man.contains("explain"), "{man}");
+}
