@@ -216,6 +216,10 @@ pub struct CheckOptions {
     /// Apply safe fixes (browsers behave the same afterwards), then report what is left.
     #[arg(long)]
     pub fix: bool,
+    /// With --fix, print the fixes as a unified diff and write nothing (exit 1 when there is
+    /// one).
+    #[arg(long, requires = "fix")]
+    pub diff: bool,
     /// With --fix, also apply unsafe fixes (they change the emitted policy).
     #[arg(long, requires = "fix")]
     pub unsafe_fixes: bool,
@@ -329,6 +333,8 @@ pub enum CheckError {
 pub struct Checked {
     pub report: crate::report::Report,
     pub stderr: String,
+    /// `--diff`: the unified diff the fixes would make, printed instead of the report.
+    pub diff: Option<String>,
 }
 
 /// `p3plint check`: config from the nearest lint.toml (or `--config`), the CLI's selections on
@@ -386,13 +392,32 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         } else {
             String::new()
         };
-        return Ok(Checked { report, stderr });
+        return Ok(Checked {
+            report,
+            stderr,
+            diff: None,
+        });
     }
     let report = run()?;
     if !options.fix {
         return Ok(Checked {
             report,
             stderr: String::new(),
+            diff: None,
+        });
+    }
+    if options.diff {
+        let planned = crate::fix::plan(&report, options.unsafe_fixes);
+        let fixes: usize = planned.iter().map(|p| p.fixes).sum();
+        let stderr = match fixes {
+            0 => String::new(),
+            1 => "Would fix 1 finding.\n".to_string(),
+            n => format!("Would fix {n} findings.\n"),
+        };
+        return Ok(Checked {
+            diff: Some(crate::fix::unified_diff(&planned)),
+            report,
+            stderr,
         });
     }
     let applied = crate::fix::apply(&report, options.unsafe_fixes);
@@ -416,5 +441,6 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
     Ok(Checked {
         report: run()?,
         stderr,
+        diff: None,
     })
 }

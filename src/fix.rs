@@ -29,9 +29,23 @@ pub struct Applied {
     pub failures: Vec<(PathBuf, String)>,
 }
 
-/// Applies every fix of `report` allowed by `include_unsafe`. Overlapping edits are skipped
-/// (the first in file order wins); the next run picks them up.
-pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
+/// One file's text with the fixes applied, not yet written.
+#[derive(Debug)]
+pub struct Planned {
+    pub file: FileId,
+    /// The name the report shows.
+    pub name: String,
+    /// Where it is on disk (`None` for text that was never a file, such as stdin).
+    pub path: Option<PathBuf>,
+    pub before: String,
+    pub after: String,
+    /// Findings whose fix this text carries.
+    pub fixes: usize,
+}
+
+/// The fixed text of every file with a fix allowed by `include_unsafe`. Overlapping edits are
+/// skipped (the first in file order wins); the next run picks them up.
+pub fn plan(report: &Report, include_unsafe: bool) -> Vec<Planned> {
     let mut by_file: BTreeMap<FileId, Vec<&Edit>> = BTreeMap::new();
     let mut fixes_per_file: BTreeMap<FileId, usize> = BTreeMap::new();
     for diagnostic in &report.diagnostics {
@@ -55,27 +69,64 @@ pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
             *fixes_per_file.entry(first.file).or_default() += 1;
         }
     }
+    by_file
+        .into_iter()
+        .map(|(file, mut edits)| {
+            let source = report.db.get(file);
+            edits.sort_by_key(|edit| std::cmp::Reverse((edit.span.start, edit.span.end)));
+            let mut after = source.text.clone();
+            for edit in edits {
+                if edit.span.end <= after.len()
+                    && after.is_char_boundary(edit.span.start)
+                    && after.is_char_boundary(edit.span.end)
+                {
+                    after.replace_range(edit.span.clone(), &edit.content);
+                }
+            }
+            Planned {
+                file,
+                name: source.name.clone(),
+                path: source.path.clone(),
+                before: source.text.clone(),
+                after,
+                fixes: fixes_per_file.get(&file).copied().unwrap_or(0),
+            }
+        })
+        .collect()
+}
+
+/// `--diff`: the planned fixes as one unified diff, `a/` and `b/` as git writes them.
+pub fn unified_diff(planned: &[Planned]) -> String {
+    planned
+        .iter()
+        .filter(|planned| planned.before != planned.after)
+        .map(|planned| {
+            similar::TextDiff::from_lines(&planned.before, &planned.after)
+                .unified_diff()
+                .header(
+                    &format!("a/{}", planned.name),
+                    &format!("b/{}", planned.name),
+                )
+                .to_string()
+        })
+        .collect()
+}
+
+/// Applies every fix of `report` allowed by `include_unsafe`.
+pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
     let mut applied = Applied::default();
-    for (file, mut edits) in by_file {
-        let source = report.db.get(file);
-        let Some(path) = source.path.clone() else {
+    for planned in plan(report, include_unsafe) {
+        let source = report.db.get(planned.file);
+        let Some(path) = planned.path else {
             let reason = "not a file on disk".to_string();
-            applied.failures.push((PathBuf::from(&source.name), reason));
+            applied
+                .failures
+                .push((PathBuf::from(&planned.name), reason));
             continue;
         };
-        edits.sort_by_key(|edit| std::cmp::Reverse((edit.span.start, edit.span.end)));
-        let mut text = source.text.clone();
-        for edit in edits {
-            if edit.span.end <= text.len()
-                && text.is_char_boundary(edit.span.start)
-                && text.is_char_boundary(edit.span.end)
-            {
-                text.replace_range(edit.span.clone(), &edit.content);
-            }
-        }
-        match write_fixed(&path, source, &text) {
+        match write_fixed(&path, source, &planned.after) {
             Ok(()) => {
-                applied.fixes += fixes_per_file.get(&file).copied().unwrap_or(0);
+                applied.fixes += planned.fixes;
                 applied.files.push(path);
             }
             Err(reason) => applied.failures.push((path, reason)),

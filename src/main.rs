@@ -154,6 +154,10 @@ fn check(options: commands::CheckOptions) -> Result<u8, Failure> {
         commands::CheckError::Failed(failed) => Failure::Command(failed),
     })?;
     eprint!("{}", checked.stderr);
+    if let Some(diff) = &checked.diff {
+        print(diff)?;
+        return Ok(u8::from(!diff.is_empty()));
+    }
     let out = commands::check_output(&checked.report, &options);
     match &options.output_file {
         Some(path) => p3plint::fix::write_report(path, &out)

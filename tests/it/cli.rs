@@ -830,3 +830,26 @@ fn completions_and_man_page_come_from_the_command_line_definitions() {
     assert!(man.contains(".TH p3plint 1"), "{man}");
     assert!(man.contains("check") && man.contains("explain"), "{man}");
 }
+
+#[test]
+fn diff_shows_the_fixes_and_writes_nothing() {
+    let original = "<meta http-equiv='P3P' content='CP=\"NOI CURa OUR NOR NAV\"'>\n";
+    let dir = project(&[("a.html", original.as_bytes())]);
+    let output = p3plint(dir.path(), &["check", "--fix", "--diff"]);
+    assert_eq!(output.status.code(), Some(1));
+    let diff = stdout(&output);
+    assert!(diff.starts_with("--- a/a.html\n+++ b/a.html\n"), "{diff}");
+    assert!(
+        diff.contains("+<meta http-equiv='P3P' content='CP=\"NOI CUR OUR NOR NAV\"'>"),
+        "{diff}"
+    );
+    assert!(stderr(&output).contains("Would fix 1 finding."));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("a.html")).expect("read"),
+        original
+    );
+    let clean = project(&[("a.html", b"<p>no policy</p>\n")]);
+    let output = p3plint(clean.path(), &["check", "--fix", "--diff"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert!(output.stdout.is_empty());
+}
