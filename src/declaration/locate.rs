@@ -104,7 +104,6 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
         first_id,
         loaded: Loaded::default(),
         opened: Vec::new(),
-        schema_files: Vec::new(),
     };
     let Some((file, text)) = loader.open(path, None) else {
         return loader.loaded;
@@ -199,10 +198,9 @@ struct Referrer<'a> {
 enum Opened {
     /// Read now for the first time.
     New(FileId, String),
-    /// Read before (its id), under this or another spelling.
-    Known(FileId),
-    /// Read before under another spelling (`d/../pol.xml`): its policies are known.
-    Again(Vec<Policy>),
+    /// Read before, under this or another spelling (`d/../pol.xml`): its id and the policies it
+    /// holds (none for a schema file).
+    Again(FileId, Vec<Policy>),
 }
 
 struct Loader {
@@ -210,10 +208,9 @@ struct Loader {
     root: PathBuf,
     first_id: usize,
     loaded: Loaded,
-    /// Each file read, by canonical path, with the policies it holds: read once per run.
-    opened: Vec<(PathBuf, Vec<Policy>)>,
-    /// Each schema file read (a DATA-GROUP's `base`), by canonical path, with its id.
-    schema_files: Vec<(PathBuf, FileId)>,
+    /// Each file read (policy or schema), by canonical path, with its id and the policies it
+    /// holds: read once per run.
+    opened: Vec<(PathBuf, FileId, Vec<Policy>)>,
 }
 
 impl Loader {
@@ -222,7 +219,7 @@ impl Loader {
     fn open(&mut self, path: &Path, referrer: Option<&Referrer<'_>>) -> Option<(FileId, String)> {
         match self.open_once(path, referrer)? {
             Opened::New(id, text) => Some((id, text)),
-            Opened::Again(_) | Opened::Known(_) => None,
+            Opened::Again(..) => None,
         }
     }
 
@@ -259,15 +256,8 @@ impl Loader {
             self.outside(path, referrer, message);
             return None;
         }
-        if let Some((_, policies)) = self.opened.iter().find(|(seen, _)| *seen == canonical) {
-            return Some(Opened::Again(policies.clone()));
-        }
-        if let Some((_, id)) = self
-            .schema_files
-            .iter()
-            .find(|(seen, _)| *seen == canonical)
-        {
-            return Some(Opened::Known(*id));
+        if let Some((_, id, policies)) = self.opened.iter().find(|(seen, ..)| *seen == canonical) {
+            return Some(Opened::Again(*id, policies.clone()));
         }
         let id = FileId(self.first_id + self.loaded.files.len());
         let problem = match crate::files::read(&canonical, MAX_POLICY_SIZE) {
@@ -275,7 +265,7 @@ impl Loader {
                 Ok(text) => {
                     let name = path.display().to_string();
                     self.loaded.files.push(SourceFile::new(name, text.clone()));
-                    self.opened.push((canonical, Vec::new()));
+                    self.opened.push((canonical, id, Vec::new()));
                     return Some(Opened::New(id, text));
                 }
                 Err(offset) => format!(
@@ -345,15 +335,8 @@ impl Loader {
                 reference: &reference,
             };
             let id = match self.open_once(&path, Some(&referrer)) {
-                Some(Opened::New(id, _)) => {
-                    if let Ok(canonical) = std::fs::canonicalize(&path) {
-                        self.opened.retain(|(seen, _)| *seen != canonical);
-                        self.schema_files.push((canonical, id));
-                    }
-                    id
-                }
-                Some(Opened::Known(id)) => id,
-                Some(Opened::Again(_)) | None => continue,
+                Some(Opened::New(id, _) | Opened::Again(id, _)) => id,
+                None => continue,
             };
             let text = self.loaded.files.get(id.0 - self.first_id);
             let definitions = text
@@ -393,16 +376,16 @@ impl Loader {
             let path = resolve(reference_path, target);
             match self.open_once(&path, Some(&referrer)) {
                 None => return,
-                Some(Opened::Again(policies)) => policies,
-                Some(Opened::Known(_)) => Vec::new(),
+                Some(Opened::Again(_, policies)) => policies,
                 Some(Opened::New(file, text)) => {
                     // A referenced file's own references are not followed: P3P has one level.
                     let schemas = self.schemas_for(&path, file, &text);
                     let read = Format::of(&path).read(file, &text, schemas);
                     self.loaded.diagnostics.extend(read.diagnostics);
                     let policies = read.policies;
-                    if let Some(last) = self.opened.last_mut() {
-                        last.1 = policies.clone();
+                    // By id: reading it may have opened schema files after it.
+                    if let Some(entry) = self.opened.iter_mut().find(|(_, id, _)| *id == file) {
+                        entry.2 = policies.clone();
                     }
                     policies
                 }
