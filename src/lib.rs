@@ -232,9 +232,7 @@ fn lint_input(
         InputStatus::Read(kind) => *kind,
         InputStatus::TooLarge { size, limit } => {
             let message = format!("skipped: {size} bytes, over the {limit}-byte limit");
-            let diagnostic = Diagnostic::new(RuleId::FileTooLarge, file, 0..0, message)
-                .with_help("raise `[paths] max-file-size` in lint.toml to check it");
-            return (None, rules.resolve(vec![diagnostic]));
+            return (None, rules.resolve(vec![too_large(file, message)]));
         }
         InputStatus::LinkOutside => {
             let diagnostic = Diagnostic::new(
@@ -256,16 +254,13 @@ fn lint_input(
         Err(files::ReadError::TooLarge { limit }) => {
             // It grew after discovery, or the file system under-reported its size (/proc).
             let message = format!("skipped: over the {limit}-byte limit");
-            let diagnostic = Diagnostic::new(RuleId::FileTooLarge, file, 0..0, message)
-                .with_help("raise `[paths] max-file-size` in lint.toml to check it");
-            return (None, rules.resolve(vec![diagnostic]));
+            return (None, rules.resolve(vec![too_large(file, message)]));
         }
         Err(err) => {
             let diagnostic = Diagnostic::new(RuleId::UnreadableInput, file, 0..0, err.to_string());
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
-    // UTF-16 text hides `p3p` from the byte prefilter: decode it first.
     let declared = declared.map(|d| (d, input.path.as_path()));
     if let Some(decoded) = source::decode_utf16(&bytes) {
         // UTF-16 text hides `p3p` from the byte prefilter: decoded first, then filtered.
@@ -314,6 +309,11 @@ fn lint_input(
     }
 }
 
+fn too_large(file: FileId, message: String) -> Diagnostic {
+    Diagnostic::new(RuleId::FileTooLarge, file, 0..0, message)
+        .with_help("raise `[paths] max-file-size` in lint.toml to check it")
+}
+
 /// proc-macro2's lexer error says nothing about the cause; name the usual ones.
 fn describe_syn_error(message: &str) -> &str {
     if message == "cannot parse string into token stream" {
@@ -340,8 +340,20 @@ fn check_text(
     let may_suppress = suppress::may_suppress(text);
     let listing_policies = rules.is_enabled(rules::registry().rule(RuleId::EmittedPolicy));
     let mut per_file = diagnostic::Repeats::new(MAX_REPEATS_PER_FILE);
+    // Every finding of the file goes through here once: severities resolved, repeats folded
+    // per policy and, without a suppression comment in the file (nothing can drop a finding
+    // later), repeats past the file's cap counted and dropped before they take memory.
+    let mut record = |found: Vec<Diagnostic>| {
+        let found =
+            diagnostic::fold_repeats(rules.resolve(found), MAX_REPEATS_PER_POLICY, "policy");
+        diagnostics.extend(
+            found
+                .into_iter()
+                .filter(|found| may_suppress || per_file.admit(found)),
+        );
+    };
     if let Some(failure) = parse_failure {
-        diagnostics.push(
+        record(vec![
             Diagnostic::new(
                 RuleId::UnparsableRust,
                 file,
@@ -353,11 +365,11 @@ fn check_text(
             )
             .with_label("parsing stopped here")
             .with_note("its `CP=` values were checked line by line instead"),
-        );
+        ]);
     }
     for emission in &emissions {
         if emission.context == extract::Context::Dynamic {
-            diagnostics.push(
+            record(vec![
                 Diagnostic::new(
                     RuleId::DynamicPolicy,
                     file,
@@ -366,7 +378,7 @@ fn check_text(
                 )
                 .with_label("built at run time")
                 .with_help("check what the server sends with `p3plint explain '<header value>'`"),
-            );
+            ]);
             continue;
         }
         let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
@@ -390,17 +402,8 @@ fn check_text(
                 declared.compare(file, &policy, text, path, &mut found);
             }
         }
-        let found = rules.resolve(found);
-        let found = diagnostic::fold_repeats(found, MAX_REPEATS_PER_POLICY, "policy");
-        // Without a suppression comment in the file nothing can drop a finding later, so
-        // repeats past the file's cap are counted and dropped now, before they take memory.
-        diagnostics.extend(
-            found
-                .into_iter()
-                .filter(|found| may_suppress || per_file.admit(found)),
-        );
+        record(found);
     }
-    let diagnostics = rules.resolve(diagnostics);
     let diagnostics = suppress::apply(file, text, diagnostics, rules);
     per_file.finish(diagnostics, "file")
 }

@@ -319,14 +319,15 @@ pub fn diagnostics(
     let name = uri.as_str().rsplit('/').next().unwrap_or_default();
     let kind = FileKind::for_path(Path::new(name)).unwrap_or(FileKind::Text);
     let report = crate::lint_source(name, text, kind, rules);
-    let file = SourceFile::new(name, text);
+    // The document is the report's only file: its line index is already built.
+    let file = report.db.get(crate::source::FileId(0));
     report
         .diagnostics
         .iter()
         .map(|diagnostic| {
             let range = |span: &std::ops::Range<usize>| Range {
-                start: position(&file, span.start, encoding),
-                end: position(&file, span.end, encoding),
+                start: position(file, span.start, encoding),
+                end: position(file, span.end, encoding),
             };
             let related = diagnostic
                 .related

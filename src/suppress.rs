@@ -118,7 +118,7 @@ pub fn apply(
     diagnostics: Vec<Diagnostic>,
     settings: &RuleSettings,
 ) -> Vec<Diagnostic> {
-    if !text.contains(DIRECTIVE) {
+    if !may_suppress(text) {
         return diagnostics;
     }
     let file = &SourceFile::new("", text);

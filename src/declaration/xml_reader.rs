@@ -59,12 +59,7 @@ pub fn parse_with_schemas(
 ) -> XmlFile {
     let mut reporter = Reporter::new(file);
     reporter.other_schemas = other_schemas;
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: NODES_LIMIT,
-        ..ParsingOptions::default()
-    };
-    let document = match Document::parse_with_options(text, options) {
+    let document = match document(text) {
         Ok(document) => document,
         Err(err) => {
             let pos = err.pos();
@@ -195,15 +190,20 @@ fn check_namespace(reporter: &mut Reporter, root: Node) {
     reporter.push(RuleId::NonstandardPolicyFormat, tag_span(root), message);
 }
 
-/// The `base` of every DATA-GROUP that names a schema in another file (a path, not `""`, the
-/// P3P base schema or a URL), with its span: the files to read before the policy is.
-pub fn schema_files(text: &str) -> Vec<(String, Span)> {
+/// Parses a policy-side XML file: DTDs (and so external entities) refused, nodes bounded.
+fn document(text: &str) -> Result<Document<'_>, roxmltree::Error> {
     let options = ParsingOptions {
         allow_dtd: false,
         nodes_limit: NODES_LIMIT,
         ..ParsingOptions::default()
     };
-    let Ok(document) = Document::parse_with_options(text, options) else {
+    Document::parse_with_options(text, options)
+}
+
+/// The `base` of every DATA-GROUP that names a schema in another file (a path, not `""`, the
+/// P3P base schema or a URL), with its span: the files to read before the policy is.
+pub fn schema_files(text: &str) -> Vec<(String, Span)> {
+    let Ok(document) = document(text) else {
         return Vec::new();
     };
     let mut bases: Vec<(String, Span)> = Vec::new();
@@ -225,12 +225,7 @@ pub fn schema_files(text: &str) -> Vec<(String, Span)> {
 
 /// The data elements a schema file defines (its root is DATASCHEMA, or holds one).
 pub fn schema_definitions(text: &str) -> SchemaDefinitions {
-    let options = ParsingOptions {
-        allow_dtd: false,
-        nodes_limit: NODES_LIMIT,
-        ..ParsingOptions::default()
-    };
-    Document::parse_with_options(text, options)
+    document(text)
         .map(|document| custom_schema(document.root()))
         .unwrap_or_default()
 }
