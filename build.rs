@@ -27,8 +27,38 @@ fn main() {
     }
     code.push_str("];\n");
     code.push_str(&rule_ids(&names));
-    let out = Path::new(&env::var("OUT_DIR").expect("cargo sets OUT_DIR")).join("rule_files.rs");
-    fs::write(out, code).expect("OUT_DIR is writable");
+    let out_dir = env::var("OUT_DIR").expect("cargo sets OUT_DIR");
+    fs::write(Path::new(&out_dir).join("rule_files.rs"), code).expect("OUT_DIR is writable");
+    fs::write(
+        Path::new(&out_dir).join("document_languages.rs"),
+        document_languages(&rules_dir.join("documents")),
+    )
+    .expect("OUT_DIR is writable");
+}
+
+/// Every `rules/documents/<language>.toml`: the phrase tables of the policy-document reader, so
+/// a language is added by adding a file.
+fn document_languages(dir: &Path) -> String {
+    println!("cargo:rerun-if-changed={}", dir.display());
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .expect("rules/documents/ exists")
+        .filter_map(|entry| entry.ok())
+        .map(|entry| entry.file_name().to_string_lossy().into_owned())
+        .filter(|name| name.ends_with(".toml"))
+        .collect();
+    names.sort();
+    let mut code = String::from(
+        "/// Every `rules/documents/<language>.toml`, as (file name, contents).\n\
+         pub static DOCUMENT_LANGUAGES: &[(&str, &str)] = &[\n",
+    );
+    for name in &names {
+        println!("cargo:rerun-if-changed={}", dir.join(name).display());
+        code.push_str(&format!(
+            "    ({name:?}, include_str!(concat!(env!(\"CARGO_MANIFEST_DIR\"), \"/rules/documents/{name}\"))),\n"
+        ));
+    }
+    code.push_str("];\n");
+    code
 }
 
 /// `RuleId`, one variant per rule file in code order, so a rule named in the code is checked by

@@ -202,6 +202,10 @@ pub struct CheckOptions {
     /// Use this lint.toml instead of the nearest one.
     #[arg(long)]
     pub config: Option<std::path::PathBuf>,
+    /// Check against this declaration instead of lint.toml's `[policy] file`: P3P XML, the TOML
+    /// form, or a published privacy policy document (HTML, Markdown or text).
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<std::path::PathBuf>,
     /// Run only these rules (codes, names or code prefixes, comma-separated; `ALL` for every rule).
     #[arg(long, value_delimiter = ',')]
     pub select: Vec<String>,
@@ -371,6 +375,15 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         .map_err(|unknown| CheckError::Failed(unknown.to_string().into()))?;
     config.respect_ignore_files = !options.no_ignore;
     config.force_exclude = options.force_exclude;
+    if let Some(policy) = &options.policy {
+        if !policy.is_file() {
+            return Err(CheckError::Failed(
+                format!("--policy {}: no such file", policy.display()).into(),
+            ));
+        }
+        config.policy_file = Some(policy.clone());
+        config.policy_named = true;
+    }
     let listings = [
         (options.show_dynamic, RuleId::DynamicPolicy),
         (options.show_policies, RuleId::EmittedPolicy),

@@ -76,6 +76,9 @@ pub struct Config {
     pub rules: RuleSettings,
     /// `[policy] file`: the declaration, resolved against `root`.
     pub policy_file: Option<PathBuf>,
+    /// The policy was named on the command line (`check --policy`): the user chose the file, so
+    /// it is read wherever it is, like a checked path.
+    pub policy_named: bool,
     /// `[policy] web-roots`: directories under a checked directory where the site's files are
     /// served from, searched for `w3c/p3p.xml` after the checked directory itself.
     pub web_roots: Vec<String>,
@@ -114,6 +117,7 @@ impl Config {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             rules: RuleSettings::default(),
             policy_file: None,
+            policy_named: false,
             web_roots: DEFAULT_WEB_ROOTS.iter().map(|s| s.to_string()).collect(),
             policy_map: Vec::new(),
         }

@@ -152,6 +152,7 @@ fn load_declaration(paths: &[PathBuf], config: &Config, first_id: usize) -> Opti
         &config.absolute_root(),
     )?;
     let root = match config.policy_file {
+        Some(_) if config.policy_named => declaration::locate::site_root(&found),
         Some(_) => config.absolute_root(),
         None => declaration::locate::site_root(&found),
     };
@@ -334,6 +335,16 @@ fn check_text(
     if kind == FileKind::Text && extract::is_generated_documentation(text) {
         // A page a documentation generator made quotes code; it sends nothing.
         return Vec::new();
+    }
+    if kind == FileKind::Text && declaration::document::recognize(text).is_some() {
+        // A published privacy policy: its `CP=` lines are what it publishes, not headers sent.
+        // It gets the document's own rules, unless it is the declaration, checked as such.
+        if declared.is_some_and(|(declared, path)| declared.is_declaration_file(path)) {
+            return Vec::new();
+        }
+        let found = declaration::document::check_file(file, text);
+        let found = rules.resolve(found);
+        return suppress::apply(file, text, found, rules);
     }
     let (emissions, parse_failure) = extract::extract(kind, text);
     let mut diagnostics = Vec::new();

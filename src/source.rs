@@ -10,7 +10,7 @@ use std::ops::Range;
 pub type Span = Range<usize>;
 
 /// Index of a file in the `SourceDb`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub struct FileId(pub usize);
 
 /// One text with the name it is shown under.

@@ -66,8 +66,16 @@ impl<'a> DeclaredPolicies<'a> {
         };
         let policy = &self.loaded.declaration.policies[index];
         let derived = &self.loaded.derived[index];
-        settle_conflicting_retention(found, derived, policy, source);
+        if policy.states(TokenKind::Retention) {
+            settle_conflicting_retention(found, derived, policy, source);
+        }
         found.extend(compare(file, emitted, policy, derived, note.as_deref()));
+        found.extend(published_policy_mismatch(file, emitted, policy));
+    }
+
+    /// Whether `path` is a file of the declaration (a policy document walked as a source).
+    pub fn is_declaration_file(&self, path: &Path) -> bool {
+        self.loaded.contains(path)
     }
 
     /// Which policy an emission is compared with: a marker comment, then lint.toml's map, then
@@ -258,11 +266,13 @@ fn compare_set(
 ) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let insert_at = emitted.span.end;
-    for token in derived
-        .tokens
-        .iter()
-        .filter(|t| comparison.kinds.contains(&t.entry.kind))
-    {
+    let compared = |kind: TokenKind| comparison.kinds.contains(&kind) && policy.states(kind);
+    // A document whose data has unknown categories cannot rule a category token out.
+    let categories_unknown = policy
+        .document
+        .as_ref()
+        .is_some_and(|document| document.has_unknown_categories());
+    for token in derived.tokens.iter().filter(|t| compared(t.entry.kind)) {
         let name = token.entry.name.as_str();
         if emitted.with_base(name).next().is_some() {
             continue;
@@ -293,11 +303,10 @@ fn compare_set(
             d.with_related(source.file, source.span.clone(), label)
         }));
     }
-    for token in emitted
-        .tokens
-        .iter()
-        .filter(|t| t.kind().is_some_and(|k| comparison.kinds.contains(&k)))
-    {
+    for token in emitted.tokens.iter().filter(|t| {
+        t.kind()
+            .is_some_and(|k| compared(k) && !(k == TokenKind::Category && categories_unknown))
+    }) {
         let base = token.base().unwrap_or_default();
         if derived.get(base).is_some() || is_duplicate(emitted, token) {
             continue;
@@ -319,6 +328,60 @@ fn compare_set(
         );
     }
     out
+}
+
+/// `published-policy-mismatch`: an emitted compact policy against the one the declaring
+/// document publishes, token for token as written.
+fn published_policy_mismatch(
+    file: FileId,
+    emitted: &CompactPolicy,
+    policy: &Policy,
+) -> Option<Diagnostic> {
+    let published = policy.document.as_ref()?.published.as_ref()?;
+    let sent: Vec<&str> = emitted.tokens.iter().map(|t| t.text.as_str()).collect();
+    let shown: Vec<&str> = published
+        .policy
+        .tokens
+        .iter()
+        .map(|t| t.text.as_str())
+        .collect();
+    let extra: Vec<&str> = sent
+        .iter()
+        .filter(|t| !shown.contains(t))
+        .copied()
+        .collect();
+    let missing: Vec<&str> = shown
+        .iter()
+        .filter(|t| !sent.contains(t))
+        .copied()
+        .collect();
+    if extra.is_empty() && missing.is_empty() {
+        return None;
+    }
+    let mut parts = Vec::new();
+    if !extra.is_empty() {
+        parts.push(format!(
+            "sends {} the page does not publish",
+            extra.join(" ")
+        ));
+    }
+    if !missing.is_empty() {
+        parts.push(format!("leaves out {}", missing.join(" ")));
+    }
+    Some(
+        Diagnostic::new(
+            RuleId::PublishedPolicyMismatch,
+            file,
+            emitted.span.clone(),
+            format!(
+                "this compact policy differs from the one the policy document publishes: it {}",
+                parts.join(" and ")
+            ),
+        )
+        .with_label("differs from the published one")
+        .with_related(policy.file, published.span.clone(), "published here")
+        .with_help("send what the page publishes, or publish what the code sends"),
+    )
 }
 
 /// True for the second and later copies of a token; `duplicate-token` reports those.

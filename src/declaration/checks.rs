@@ -11,9 +11,14 @@ use crate::rules::RuleId;
 pub fn check_declaration(declaration: &Declaration) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     for policy in &declaration.policies {
-        out.extend(missing_access(policy));
+        if let Some(document) = &policy.document {
+            out.extend(super::document::checks::check(policy, document));
+        }
+        if policy.states(crate::vocabulary::TokenKind::Access) {
+            out.extend(missing_access(policy));
+        }
         for statement in &policy.statements {
-            out.extend(incomplete_statement(statement));
+            out.extend(incomplete_statement(policy, statement));
             out.extend(identified_data_in_non_identifiable_statement(statement));
         }
         out.extend(nonident_access_with_identified_data(policy));
@@ -48,14 +53,17 @@ fn missing_access(policy: &Policy) -> Option<Diagnostic> {
 
 /// `incomplete-statement`: a purpose, a recipient, a retention and data, unless the statement
 /// is NON-IDENTIFIABLE.
-fn incomplete_statement(statement: &Statement) -> Option<Diagnostic> {
+fn incomplete_statement(policy: &Policy, statement: &Statement) -> Option<Diagnostic> {
     if statement.non_identifiable.is_some() {
         return None;
     }
     let parts = [
         (statement.purposes.is_empty(), "purpose"),
         (statement.recipients.is_empty(), "recipient"),
-        (statement.retention.is_none(), "retention"),
+        (
+            statement.retention.is_none() && policy.states(crate::vocabulary::TokenKind::Retention),
+            "retention",
+        ),
         (statement.data.is_empty(), "data"),
     ];
     let missing: Vec<&str> = parts

@@ -5,7 +5,7 @@
 //! `SourceFile` so diagnostics can point into it.
 
 use super::reader::SchemaDefinitions;
-use super::{toml_reader, xml_reader};
+use super::{document, toml_reader, xml_reader};
 use crate::declaration::derive::{Derived, derive};
 use crate::declaration::{Declaration, Policy};
 use crate::diagnostic::Diagnostic;
@@ -30,6 +30,15 @@ pub struct Loaded {
     pub diagnostics: Vec<Diagnostic>,
     /// False when no policy could be read at all.
     pub usable: bool,
+    /// The canonical path of every file read, so a checked file can tell it is one of them.
+    pub paths: Vec<PathBuf>,
+}
+
+impl Loaded {
+    /// Whether `path` is one of the declaration's files.
+    pub fn contains(&self, path: &Path) -> bool {
+        std::fs::canonicalize(path).is_ok_and(|canonical| self.paths.contains(&canonical))
+    }
 }
 
 /// The declaration for a run: the configured file, or the first `w3c/p3p.xml` in a checked
@@ -109,7 +118,7 @@ pub fn load(path: &Path, root: &Path, first_id: usize) -> Loaded {
         return loader.loaded;
     };
     let schemas = loader.schemas_for(path, file, &text);
-    let read = Format::of(path).read(file, &text, schemas);
+    let read = Format::of(path, &text).read(file, &text, schemas);
     loader.loaded.diagnostics.extend(read.diagnostics);
     match read.references {
         Some(references) => {
@@ -154,14 +163,29 @@ enum Format {
     Xml,
     /// p3plint's TOML form.
     Toml,
+    /// The human-readable policy a policy editor published (HTML, Markdown or text).
+    Document,
 }
 
 impl Format {
-    fn of(path: &Path) -> Format {
-        match path.extension() {
-            Some(extension) if extension == "toml" => Format::Toml,
-            _ => Format::Xml,
+    /// By content first: P3P XML starts with its root element, a document has the editor's
+    /// framing; the extension decides the rest (`.toml`, else XML).
+    fn of(path: &Path, text: &str) -> Format {
+        let start = text.trim_start_matches('\u{feff}').trim_start();
+        let xml_root = ["<?xml", "<POLICIES", "<POLICY", "<META", "<!--"]
+            .iter()
+            .any(|root| start.starts_with(root));
+        let extension = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        if extension.eq_ignore_ascii_case("toml") {
+            return Format::Toml;
         }
+        if xml_root && !start.to_ascii_lowercase().contains("<html") {
+            return Format::Xml;
+        }
+        if extension.eq_ignore_ascii_case("xml") || extension.eq_ignore_ascii_case("p3p") {
+            return Format::Xml;
+        }
+        Format::Document
     }
 
     fn read(self, file: FileId, text: &str, schemas: Vec<(String, SchemaDefinitions)>) -> Read {
@@ -173,6 +197,15 @@ impl Format {
                     references: None,
                     root_span: 0..0,
                     diagnostics: parsed.diagnostics,
+                }
+            }
+            Format::Document => {
+                let read = document::read(file, text);
+                Read {
+                    policies: read.policy.into_iter().collect(),
+                    references: None,
+                    root_span: 0..0,
+                    diagnostics: read.diagnostics,
                 }
             }
             Format::Xml => {
@@ -265,6 +298,7 @@ impl Loader {
                 Ok(text) => {
                     let name = path.display().to_string();
                     self.loaded.files.push(SourceFile::new(name, text.clone()));
+                    self.loaded.paths.push(canonical.clone());
                     self.opened.push((canonical, id, Vec::new()));
                     return Some(Opened::New(id, text));
                 }
@@ -319,7 +353,7 @@ impl Loader {
         file: FileId,
         text: &str,
     ) -> Vec<(String, SchemaDefinitions)> {
-        if !matches!(Format::of(policy_path), Format::Xml) {
+        if !matches!(Format::of(policy_path, text), Format::Xml) {
             return Vec::new();
         }
         let mut schemas = Vec::new();
@@ -380,7 +414,7 @@ impl Loader {
                 Some(Opened::New(file, text)) => {
                     // A referenced file's own references are not followed: P3P has one level.
                     let schemas = self.schemas_for(&path, file, &text);
-                    let read = Format::of(&path).read(file, &text, schemas);
+                    let read = Format::of(&path, &text).read(file, &text, schemas);
                     self.loaded.diagnostics.extend(read.diagnostics);
                     let policies = read.policies;
                     // By id: reading it may have opened schema files after it.

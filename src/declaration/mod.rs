@@ -10,6 +10,7 @@
 
 pub mod checks;
 pub mod derive;
+pub mod document;
 pub mod locate;
 pub mod reader;
 pub mod toml_reader;
@@ -49,9 +50,19 @@ pub struct Policy {
     pub remedies: Vec<Declared<&'static Entry>>,
     pub test: Option<Declared<()>>,
     pub statements: Vec<Statement>,
+    /// Kinds the declaration does not state at all (a policy document leaves retention and
+    /// access out): they are neither derived nor compared.
+    pub unstated: Vec<TokenKind>,
+    /// What a policy document says beyond its statements, when the policy came from one.
+    pub document: Option<std::sync::Arc<document::Document>>,
 }
 
 impl Policy {
+    /// Whether the declaration states tokens of `kind` at all.
+    pub fn states(&self, kind: TokenKind) -> bool {
+        !self.unstated.contains(&kind)
+    }
+
     /// How the policy is called in messages.
     pub fn label(&self) -> String {
         match &self.name {

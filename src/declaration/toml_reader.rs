@@ -62,6 +62,8 @@ pub fn parse(file: FileId, text: &str) -> TomlFile {
         remedies: Vec::new(),
         test: None,
         statements: Vec::new(),
+        unstated: Vec::new(),
+        document: None,
     };
     let mut saw_policy = false;
     for (key, value) in table.get_ref().iter() {

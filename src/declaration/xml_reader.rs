@@ -270,6 +270,8 @@ fn policy(reporter: &mut Reporter, node: Node) -> Policy {
         remedies: Vec::new(),
         test: None,
         statements: Vec::new(),
+        unstated: Vec::new(),
+        document: None,
     };
     for child in elements(node) {
         match child.tag_name().name() {

@@ -143,6 +143,15 @@ pub struct Tables {
 
 pub const SOURCE: &str = include_str!("../../rules/ie6.toml");
 
+impl Tables {
+    /// The slider's levels, low to high: (kebab-case name, title as IE shows it).
+    pub fn levels(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.level
+            .iter()
+            .map(|level| (level.name.as_str(), level.title.as_str()))
+    }
+}
+
 /// The embedded tables; their validity is checked by the test suite.
 pub fn tables() -> &'static Tables {
     static TABLES: OnceLock<Tables> = OnceLock::new();
