@@ -227,7 +227,7 @@ fn seed_toml_declaration_explains_where_the_seed_is_inconsistent() {
     let dir = fixture_root().join("seed");
     let mut config = Config::load(&dir.join("lint.toml"), Path::new(".")).unwrap();
     config.policy_file = Some(dir.join("policy.toml"));
-    let report = p3plint::lint(&[dir.clone()], &config).unwrap();
+    let report = p3plint::lint(std::slice::from_ref(&dir), &config).unwrap();
     let actual = report::render_diagnostics_plain(&report.db, &report.diagnostics);
     compare_golden(&dir, "expected-toml.txt", &actual).unwrap();
     for absent in [
