@@ -120,17 +120,26 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
         });
     }
     let policies = &loaded.declaration.policies;
+    let mut stderr = stderr;
     let out = if describe {
         crate::describe::describe(policies, &loaded.derived)
     } else {
-        policies
-            .iter()
-            .zip(&loaded.derived)
-            .map(|(policy, derived)| match (&policy.name, policies.len()) {
-                (Some(name), 2..) => format!("{name}: CP=\"{}\"\n", derived.text()),
-                _ => format!("CP=\"{}\"\n", derived.text()),
-            })
-            .collect()
+        let mut out = String::new();
+        for (policy, derived) in policies.iter().zip(&loaded.derived) {
+            let label = match (&policy.name, policies.len()) {
+                (Some(name), 2..) => format!("{name}: "),
+                _ => String::new(),
+            };
+            match crate::declaration::derive::why_no_compact_policy(policy, derived) {
+                // As the policy editors did: no compact policy, and why.
+                Some(reason) => stderr.push_str(&format!("{label}no compact policy: {reason}\n")),
+                None => out.push_str(&format!("{label}CP=\"{}\"\n", derived.text())),
+            }
+            if let Some(note) = crate::declaration::derive::unstated_note(policy) {
+                stderr.push_str(&format!("{label}note: {note}\n"));
+            }
+        }
+        out
     };
     let has_errors = diagnostics
         .iter()

@@ -37,6 +37,9 @@ fn data(data: &Data) -> String {
         .collect();
     let mut unique = categories.clone();
     unique.dedup();
+    if unique.is_empty() {
+        return format!("{} (categories not stated)", data.name);
+    }
     format!("{} ({})", data.name, unique.join(" "))
 }
 
@@ -111,5 +114,8 @@ fn describe_policy(policy: &Policy, derived: &Derived) -> String {
     ));
     let explanation = explain::explain(&format!("CP=\"{}\"", derived.text()));
     out.push_str(&explain::table(&explanation.rows));
+    if let Some(note) = crate::declaration::derive::unstated_note(policy) {
+        out.push_str(&format!("\nNote: {note}.\n"));
+    }
     out
 }

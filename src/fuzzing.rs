@@ -19,6 +19,7 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("text", text),
     ("policy_xml", policy_xml),
     ("policy_toml", policy_toml),
+    ("policy_document", policy_document),
     ("config", config),
 ];
 
@@ -55,6 +56,15 @@ pub fn policy_xml(data: &[u8]) {
 pub fn policy_toml(data: &[u8]) {
     let parsed = crate::declaration::toml_reader::parse(FileId(0), &as_text(data));
     derive_and_describe(&parsed.policies);
+}
+
+/// A published privacy policy document (HTML, Markdown, text), its own rules, then derive and
+/// describe.
+pub fn policy_document(data: &[u8]) {
+    let text = as_text(data);
+    let read = crate::declaration::document::read(FileId(0), &text);
+    let _ = crate::declaration::document::check_file(FileId(0), &text);
+    derive_and_describe(&read.policy.into_iter().collect::<Vec<_>>());
 }
 
 fn derive_and_describe(policies: &[crate::declaration::Policy]) {

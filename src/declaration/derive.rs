@@ -165,6 +165,40 @@ pub fn derive(policy: &Policy) -> Derived {
     Derived { tokens }
 }
 
+/// Why a declaration has no compact policy, when it has none: a compact policy summarises the
+/// practices of cookies, and a declaration without any purpose or recipient states none (the
+/// policy editors printed no compact policy for it and said so).
+pub fn why_no_compact_policy(policy: &Policy, derived: &Derived) -> Option<String> {
+    let practices = derived
+        .tokens
+        .iter()
+        .any(|t| matches!(t.entry.kind, TokenKind::Purpose | TokenKind::Recipient));
+    (!practices).then(|| {
+        format!(
+            "{} states no purpose and no recipient, so there is no cookie practice to summarise",
+            policy.label()
+        )
+    })
+}
+
+/// For a declaration that leaves kinds unstated (a policy document says nothing of retention
+/// or access): which, so the derived compact policy is not taken as complete.
+pub fn unstated_note(policy: &Policy) -> Option<String> {
+    let required = [TokenKind::Access, TokenKind::Retention];
+    let missing: Vec<&str> = required
+        .iter()
+        .filter(|kind| !policy.states(**kind))
+        .map(|kind| kind.as_str())
+        .collect();
+    (!missing.is_empty()).then(|| {
+        format!(
+            "the document does not state {}; the compact policy above has no such token, and a \
+             compact policy needs one of each: add them from the site's practice",
+            missing.join(" or ")
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

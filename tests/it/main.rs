@@ -2,6 +2,7 @@
 //! registry, the command line, and tidiness checks over the source tree.
 
 mod cli;
+mod documents;
 mod fixtures;
 mod fuzz_regressions;
 mod hostile;

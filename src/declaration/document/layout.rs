@@ -39,6 +39,7 @@ struct Compiled {
     compact_policy: Vec<Pattern>,
     token_table: Vec<Pattern>,
     table_header: Vec<String>,
+    disputes: Vec<Pattern>,
     opt_in: Vec<Pattern>,
     opt_out: Vec<Pattern>,
     satisfactory: Vec<Pattern>,
@@ -125,6 +126,7 @@ fn compiled() -> &'static Compiled {
             compact_policy: all(|l| &l.framing.compact_policy),
             token_table: all(|l| &l.framing.token_table),
             table_header: folded_all(|l| &l.framing.table_header),
+            disputes: all(|l| &l.framing.disputes),
             opt_in: all(|l| &l.framing.opt_in),
             opt_out: all(|l| &l.framing.opt_out),
             satisfactory: all(|l| &l.evaluation.satisfactory),
@@ -304,9 +306,30 @@ impl Reader {
             self.start_group(&folded, &found);
             return;
         }
+        if find_any(&compiled().disputes, &folded.text, 0).is_some() {
+            // The disputes sentence stands for the section when its heading is gone.
+            if !self.document.has_section(Section::Disputes) {
+                self.document
+                    .sections
+                    .push((Section::Disputes, block.text.full_span()));
+            }
+            return;
+        }
         match self.section {
             Some(Section::CompactPolicy) => self.compact_policy_block(&folded),
-            Some(Section::Evaluation) => self.evaluation_block(&folded),
+            Some(Section::Evaluation) => match &block.kind {
+                // A table cell per line (`<td>Low: ...<br>Medium: ...</td>`): each its own block.
+                BlockKind::Row(cells) => {
+                    for cell in cells {
+                        let cell = Block {
+                            kind: BlockKind::Paragraph,
+                            text: cell.clone(),
+                        };
+                        self.evaluation_block(&Folded::new(&cell));
+                    }
+                }
+                _ => self.evaluation_block(&folded),
+            },
             Some(Section::Cookies) => self.cookies_block(&folded),
             Some(Section::DataCollection) => self.data_collection_block(&folded),
             _ if !self.statements.is_empty() => self.data_collection_block(&folded),
@@ -772,7 +795,7 @@ impl Reader {
         if compiled.columns.contains(&folded.text) {
             return;
         }
-        if folded.block.kind == BlockKind::Item
+        if folded.block.kind != BlockKind::Heading
             && let Some(cookie) = self.cookie
             && let Some(colon) = folded.text.find(':')
         {

@@ -50,12 +50,12 @@ impl Document {
     }
 
     /// Whether some group collects data whose categories the document does not give (custom
-    /// items, `HTTP cookies`): such a document cannot rule out any category token.
+    /// items, `HTTP cookies`, or a group whose data list editors left empty, as they do for
+    /// cookies): such a document cannot rule out any category token.
     pub fn has_unknown_categories(&self) -> bool {
-        self.groups
-            .iter()
-            .flat_map(|group| &group.data)
-            .any(|item| item.unknown_categories)
+        self.groups.iter().any(|group| {
+            group.data.is_empty() || group.data.iter().any(|item| item.unknown_categories)
+        })
     }
 }
 
