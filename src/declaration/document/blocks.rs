@@ -3,8 +3,119 @@
 //! tokenizer, which keeps byte offsets. Template islands (`<?php ?>`, `<% %>`) are blanked first:
 //! they are code the page runs, not words it shows.
 
-use crate::extract::MappedText;
+use crate::source::Span;
 use html5gum::{DefaultEmitter, Token, Tokenizer};
+
+/// A block's words and, run by run, the source bytes they came from: a run copied verbatim maps
+/// byte for byte; a decoded reference or a collapsed run of white space maps to its whole source.
+/// A handful of runs per block, where a per-byte table would cost more than the text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct BlockText {
+    pub text: String,
+    runs: Vec<Run>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    /// Where the run starts in `text`.
+    at: usize,
+    source: Span,
+    verbatim: bool,
+}
+
+impl BlockText {
+    /// Appends `ch`, produced by the source bytes `source`.
+    pub fn push(&mut self, ch: char, source: Span) {
+        let at = self.text.len();
+        let verbatim = source.len() == ch.len_utf8();
+        self.text.push(ch);
+        if let Some(last) = self.runs.last_mut()
+            && verbatim
+            && last.verbatim
+            && last.source.end == source.start
+        {
+            last.source.end = source.end;
+            return;
+        }
+        self.runs.push(Run {
+            at,
+            source,
+            verbatim,
+        });
+    }
+
+    /// Appends `text`, copied verbatim from the source bytes starting at `source_start`.
+    pub fn push_str(&mut self, text: &str, source_start: usize) {
+        if text.is_empty() {
+            return;
+        }
+        let at = self.text.len();
+        self.text.push_str(text);
+        let source = source_start..source_start + text.len();
+        if let Some(last) = self.runs.last_mut()
+            && last.verbatim
+            && last.source.end == source.start
+        {
+            last.source.end = source.end;
+            return;
+        }
+        self.runs.push(Run {
+            at,
+            source,
+            verbatim: true,
+        });
+    }
+
+    /// Appends another block's text.
+    pub fn append(&mut self, other: BlockText) {
+        let offset = self.text.len();
+        self.text.push_str(&other.text);
+        self.runs.extend(other.runs.into_iter().map(|run| Run {
+            at: run.at + offset,
+            ..run
+        }));
+    }
+
+    /// Keeps the first `len` bytes (a character boundary).
+    pub fn truncate(&mut self, len: usize) {
+        self.text.truncate(len);
+        self.runs.retain(|run| run.at < len);
+        if let Some(last) = self.runs.last_mut()
+            && last.verbatim
+        {
+            last.source.end = last.source.end.min(last.source.start + (len - last.at));
+        }
+    }
+
+    /// The run holding text byte `at`.
+    fn run(&self, at: usize) -> Option<&Run> {
+        let index = self.runs.partition_point(|run| run.at <= at);
+        self.runs.get(index.checked_sub(1)?)
+    }
+
+    /// The source span of a byte range of the text.
+    pub fn source_span(&self, range: std::ops::Range<usize>) -> Span {
+        let start = match self.run(range.start) {
+            Some(run) if run.verbatim => run.source.start + (range.start - run.at),
+            Some(run) => run.source.start,
+            None => self.runs.last().map_or(0, |run| run.source.end),
+        };
+        if range.end <= range.start {
+            return start..start;
+        }
+        let end = match self.run(range.end - 1) {
+            Some(run) if run.verbatim => run.source.start + (range.end - run.at),
+            Some(run) => run.source.end,
+            None => start,
+        };
+        start..end.max(start)
+    }
+
+    /// The source span of the whole text.
+    pub fn full_span(&self) -> Span {
+        self.source_span(0..self.text.len())
+    }
+}
 
 /// What a block is in the document's structure.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,14 +125,14 @@ pub enum BlockKind {
     Item,
     Paragraph,
     /// A table row: its cells.
-    Row(Vec<MappedText>),
+    Row(Vec<BlockText>),
 }
 
 /// One block, its white space collapsed.
 #[derive(Debug, Clone)]
 pub struct Block {
     pub kind: BlockKind,
-    pub text: MappedText,
+    pub text: BlockText,
 }
 
 /// The blocks of a document, HTML or text.
@@ -63,9 +174,9 @@ fn looks_like_html(source: &str) -> bool {
 #[derive(Default)]
 struct Builder {
     blocks: Vec<Block>,
-    current: MappedText,
+    current: BlockText,
     /// Cells of the table row being read.
-    row: Option<Vec<MappedText>>,
+    row: Option<Vec<BlockText>>,
 }
 
 impl Builder {
@@ -79,12 +190,39 @@ impl Builder {
         }
     }
 
+    /// Text copied verbatim from the source at `source_start`, its white space collapsed: the
+    /// runs between spaces go in whole.
+    fn push_verbatim(&mut self, text: &str, source_start: usize) {
+        let bytes = text.as_bytes();
+        let mut run_start = 0;
+        let mut at = 0;
+        while at < bytes.len() {
+            // ASCII bytes are judged as bytes; only other characters are decoded.
+            let (space, len) = match bytes[at] {
+                byte if byte < 0x80 => (byte.is_ascii_whitespace() || byte == 0x0b, 1),
+                _ => match text[at..].chars().next() {
+                    Some(ch) => (ch.is_whitespace(), ch.len_utf8()),
+                    None => (false, 1),
+                },
+            };
+            if space {
+                self.current
+                    .push_str(&text[run_start..at], source_start + run_start);
+                let ch = text[at..].chars().next().unwrap_or(' ');
+                self.push(ch, source_start + at..source_start + at + len);
+                run_start = at + len;
+            }
+            at += len;
+        }
+        self.current
+            .push_str(&text[run_start..], source_start + run_start);
+    }
+
     /// The text read since the last boundary, without its trailing space.
-    fn take(&mut self) -> Option<MappedText> {
+    fn take(&mut self) -> Option<BlockText> {
         let mut text = std::mem::take(&mut self.current);
         if text.text.ends_with(' ') {
-            let kept = text.text.len() - 1;
-            text = trim_to(text, kept);
+            text.truncate(text.text.len() - 1);
         }
         (!text.text.is_empty()).then_some(text)
     }
@@ -125,8 +263,8 @@ impl Builder {
     }
 }
 
-fn row_block(cells: Vec<MappedText>) -> Block {
-    let mut text = MappedText::default();
+fn row_block(cells: Vec<BlockText>) -> Block {
+    let mut text = BlockText::default();
     for (index, cell) in cells.iter().enumerate() {
         if index > 0 {
             let at = cell.full_span().start;
@@ -138,15 +276,6 @@ fn row_block(cells: Vec<MappedText>) -> Block {
         kind: BlockKind::Row(cells),
         text,
     }
-}
-
-/// The first `len` bytes of `text`.
-fn trim_to(text: MappedText, len: usize) -> MappedText {
-    let mut out = MappedText::default();
-    for (at, ch) in text.text[..len].char_indices() {
-        out.push(ch, text.source_span(at..at + ch.len_utf8()));
-    }
-    out
 }
 
 /// Plain text and Markdown: a block per line; list markers, heading marks, emphasis around the
@@ -172,9 +301,7 @@ fn text_blocks(source: &str) -> Vec<Block> {
             builder.blocks.push(row_block(cells));
             continue;
         }
-        for (at, ch) in text.char_indices() {
-            builder.push(ch, range.start + at..range.start + at + ch.len_utf8());
-        }
+        builder.push_verbatim(text, range.start);
         builder.flush(kind);
     }
     builder.blocks
@@ -239,7 +366,7 @@ fn list_marker(line: &str) -> Option<&str> {
 }
 
 /// The cells of a Markdown table line; a separator line (`|---|:--|`) has none.
-fn table_cells(line: &str, offset: usize) -> Vec<MappedText> {
+fn table_cells(line: &str, offset: usize) -> Vec<BlockText> {
     let inner = line.trim().trim_start_matches('|');
     let inner_start = offset + (line.len() - line.trim_start().len()) + 1;
     let inner = inner.strip_suffix('|').unwrap_or(inner);
@@ -323,8 +450,9 @@ fn html_blocks(source: &str) -> Vec<Block> {
     let mut skipping: Option<Vec<u8>> = None;
     for token in Tokenizer::new_with_emitter(blanked.as_str(), emitter).flatten() {
         match token {
-            Token::StartTag(tag) => {
-                let name = tag.name.to_ascii_lowercase();
+            Token::StartTag(mut tag) => {
+                tag.name.make_ascii_lowercase();
+                let name = tag.name.0;
                 if skipping.is_some() {
                     continue;
                 }
@@ -358,8 +486,9 @@ fn html_blocks(source: &str) -> Vec<Block> {
                     }
                 }
             }
-            Token::EndTag(tag) => {
-                let name = tag.name.to_ascii_lowercase();
+            Token::EndTag(mut tag) => {
+                tag.name.make_ascii_lowercase();
+                let name = tag.name.0;
                 if let Some(skipped) = &skipping {
                     if *skipped == name {
                         skipping = None;
@@ -427,9 +556,7 @@ fn push_decoded(builder: &mut Builder, source: &str, span: std::ops::Range<usize
         return;
     };
     if raw == decoded {
-        for (at, ch) in raw.char_indices() {
-            builder.push(ch, span.start + at..span.start + at + ch.len_utf8());
-        }
+        builder.push_verbatim(raw, span.start);
         return;
     }
     let mut raw_chars = raw.char_indices().peekable();

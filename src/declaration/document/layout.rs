@@ -4,8 +4,7 @@
 
 use super::blocks::{Block, BlockKind, blocks};
 use super::phrases::{
-    self, ItemKind, Language, Match, Pattern, Section, find_any, fold, item_names, languages,
-    patterns,
+    self, ItemKind, Language, Match, Pattern, Section, fold, item_names, languages, patterns,
 };
 use super::{
     DataItem, Document, Group, Item, Misplaced, Published, RetentionClaim, StatedCell, TableRow,
@@ -52,6 +51,60 @@ struct Compiled {
     actions: Vec<(Pattern, Action)>,
     retention_claims: Vec<(Pattern, String)>,
     cookie_uses: Vec<String>,
+    /// Level names that stand for two levels, as patterns.
+    ambiguous_levels: Vec<(Pattern, Vec<&'static str>)>,
+    /// The phrases that recognise a document, by language and kind of phrase (indices).
+    markers: Vec<(usize, usize, Pattern)>,
+    /// Finds the first literal of every phrase above in one pass over a block.
+    first_literals: Option<aho_corasick::AhoCorasick>,
+    phrase_count: usize,
+}
+
+impl Compiled {
+    /// Every pattern, to number them and build the automaton.
+    fn patterns_mut(&mut self) -> impl Iterator<Item = &mut Pattern> {
+        let lists = [
+            &mut self.group_count,
+            &mut self.group,
+            &mut self.required,
+            &mut self.collect,
+            &mut self.optional_collect,
+            &mut self.purposes,
+            &mut self.ours,
+            &mut self.recipients,
+            &mut self.non_identifiable,
+            &mut self.explanation,
+            &mut self.cookie_purposes,
+            &mut self.compact_policy,
+            &mut self.token_table,
+            &mut self.disputes,
+            &mut self.opt_in,
+            &mut self.opt_out,
+            &mut self.satisfactory,
+            &mut self.unsatisfactory,
+            &mut self.persistent,
+            &mut self.session,
+        ];
+        lists
+            .into_iter()
+            .flat_map(|list| list.iter_mut())
+            .chain(self.actions.iter_mut().map(|(pattern, _)| pattern))
+            .chain(self.retention_claims.iter_mut().map(|(pattern, _)| pattern))
+            .chain(self.ambiguous_levels.iter_mut().map(|(pattern, _)| pattern))
+            .chain(self.markers.iter_mut().map(|(_, _, pattern)| pattern))
+    }
+
+    /// Where each phrase can start in `folded`: (pattern id, offset) for every occurrence of
+    /// its first words, sorted. `None` when there is no automaton: every place is tried.
+    fn starts(&self, folded: &str) -> Option<Vec<(usize, usize)>> {
+        let automaton = self.first_literals.as_ref()?;
+        let mut starts: Vec<(usize, usize)> = automaton
+            .find_overlapping_iter(folded)
+            .map(|found| (found.pattern().as_usize(), found.start()))
+            .collect();
+        starts.sort_unstable();
+        Some(starts)
+    }
 }
 
 fn compiled() -> &'static Compiled {
@@ -110,7 +163,12 @@ fn compiled() -> &'static Compiled {
                 sections.extend(headings.iter().map(|h| (*section, phrases::fold_item(h))));
             }
         }
-        Compiled {
+        let ambiguous_levels = levels
+            .iter()
+            .filter(|(_, named)| named.len() > 1)
+            .map(|(name, named)| (Pattern::new(name), named.clone()))
+            .collect();
+        let mut compiled = Compiled {
             sections,
             group_count: all(|l| &l.framing.group_count),
             group: all(|l| &l.framing.group),
@@ -138,35 +196,97 @@ fn compiled() -> &'static Compiled {
             actions,
             retention_claims,
             cookie_uses: folded_all(|l| &l.cookies.uses),
+            ambiguous_levels,
+            markers: languages()
+                .iter()
+                .enumerate()
+                .flat_map(|(index, language)| {
+                    markers(language)
+                        .into_iter()
+                        .enumerate()
+                        .flat_map(move |(kind, phrases)| {
+                            phrases.iter().map(move |p| (index, kind, Pattern::new(p)))
+                        })
+                })
+                .collect(),
+            first_literals: None,
+            phrase_count: 0,
+        };
+        let mut firsts = Vec::new();
+        for pattern in compiled.patterns_mut() {
+            pattern.id = firsts.len();
+            firsts.push(pattern.first().to_string());
         }
+        compiled.phrase_count = firsts.len();
+        // Without the automaton (it cannot fail on these few short literals) every phrase is
+        // tried, which is slower, never wrong.
+        compiled.first_literals = aho_corasick::AhoCorasick::builder()
+            .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+            .build(&firsts)
+            .ok();
+        compiled
     })
 }
 
-/// The language with the most distinct framing phrases in `text`, if it has two or more.
+/// The framing sentences that mark a document in `language`'s layout.
+fn markers(language: &Language) -> [&Vec<String>; 7] {
+    let framing = &language.framing;
+    [
+        &framing.group_count,
+        &framing.collect,
+        &framing.purposes,
+        &framing.recipients,
+        &framing.compact_policy,
+        &framing.token_table,
+        &framing.cookie_purposes,
+    ]
+}
+
+/// Whether `text` looks like a policy document: the language with the most distinct framing
+/// sentences, if it has two or more. A quick scan of the raw text (case aside, and without the
+/// folding of white space that `read` does), for deciding whether a file is worth reading.
 pub fn recognize(text: &str) -> Option<&'static Language> {
-    // Framing sentences are short; a folded copy of the text is searched once per phrase.
-    let (folded, _) = fold(text);
-    languages()
-        .iter()
-        .map(|language| {
-            let framing = &language.framing;
-            let markers = [
-                &framing.group_count,
-                &framing.collect,
-                &framing.purposes,
-                &framing.recipients,
-                &framing.compact_policy,
-                &framing.token_table,
-                &framing.cookie_purposes,
-            ];
-            let hits = markers
-                .iter()
-                .filter(|phrases| find_any(&patterns(phrases), &folded, 0).is_some())
-                .count();
-            (hits, language)
+    static SCANNER: OnceLock<Option<(aho_corasick::AhoCorasick, Vec<(usize, usize)>)>> =
+        OnceLock::new();
+    let (automaton, owners) = SCANNER
+        .get_or_init(|| {
+            let mut literals = Vec::new();
+            let mut owners = Vec::new();
+            for (index, language) in languages().iter().enumerate() {
+                for (kind, phrases) in markers(language).into_iter().enumerate() {
+                    for phrase in phrases {
+                        let literal = phrase.split('{').next().unwrap_or("").trim();
+                        let literal = literal.trim_end_matches([':', '.']);
+                        if literal.len() >= 8 {
+                            literals.push(literal.to_string());
+                            owners.push((index, kind));
+                        }
+                    }
+                }
+            }
+            let automaton = aho_corasick::AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .build(&literals)
+                .ok()?;
+            Some((automaton, owners))
         })
-        .filter(|(hits, _)| *hits >= 2)
-        .max_by_key(|(hits, _)| *hits)
+        .as_ref()?;
+    let mut hits = vec![[false; 7]; languages().len()];
+    for found in automaton.find_overlapping_iter(text) {
+        if let Some(&(language, kind)) = owners.get(found.pattern().as_usize()) {
+            hits[language][kind] = true;
+        }
+    }
+    best_language(&hits)
+}
+
+/// The language with the most distinct marker kinds seen, two at least.
+fn best_language(hits: &[[bool; 7]]) -> Option<&'static Language> {
+    hits.iter()
+        .zip(languages())
+        .map(|(kinds, language)| (kinds.iter().filter(|hit| **hit).count(), language))
+        .filter(|(count, _)| *count >= 2)
+        .max_by_key(|(count, _)| *count)
         .map(|(_, language)| language)
 }
 
@@ -174,44 +294,108 @@ pub fn recognize(text: &str) -> Option<&'static Language> {
 struct Folded<'b> {
     block: &'b Block,
     text: String,
-    origin: Vec<usize>,
+    /// For each byte of `text`, the byte of the block's text it came from; `None` when that is
+    /// the same byte.
+    origin: Option<Vec<usize>>,
+    /// Where each pattern's first words occur: (pattern id, offset), sorted; `None` to try
+    /// every place. Found on first use: most list items never need it.
+    starts: std::cell::OnceCell<Option<Vec<(usize, usize)>>>,
 }
 
 impl<'b> Folded<'b> {
     fn new(block: &'b Block) -> Folded<'b> {
-        let (text, origin) = fold(&block.text.text);
+        // Blocks have their white space collapsed already: ASCII text only changes case, byte
+        // for byte, and needs no table back.
+        let (text, origin) = if block.text.text.is_ascii() {
+            (block.text.text.to_ascii_lowercase(), None)
+        } else {
+            let (text, origin) = fold(&block.text.text);
+            (text, Some(origin))
+        };
         Folded {
             block,
             text,
             origin,
+            starts: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The offsets where `pattern` may start, from `from` on; `None` when not known.
+    fn candidates(&self, pattern: &Pattern, from: usize) -> Option<&[(usize, usize)]> {
+        let starts = self
+            .starts
+            .get_or_init(|| compiled().starts(&self.text))
+            .as_ref()?;
+        if pattern.id == usize::MAX {
+            return None;
+        }
+        let first = starts.partition_point(|&(id, at)| (id, at) < (pattern.id, from));
+        let end = starts.partition_point(|&(id, _)| id <= pattern.id);
+        Some(&starts[first..end.max(first)])
+    }
+
+    /// The first match of `pattern` from byte `from` on.
+    fn find(&self, pattern: &Pattern, from: usize) -> Option<Match> {
+        match self.candidates(pattern, from) {
+            Some(candidates) => candidates
+                .iter()
+                .find_map(|&(_, at)| pattern.match_at(&self.text, at)),
+            None => pattern.find(&self.text, from),
+        }
+    }
+
+    /// A match of `pattern` at the start of the text.
+    fn match_at_start(&self, pattern: &Pattern) -> Option<Match> {
+        match self.candidates(pattern, 0) {
+            Some(candidates) if candidates.first().is_none_or(|&(_, at)| at != 0) => None,
+            _ => pattern.match_at(&self.text, 0),
+        }
+    }
+
+    /// The earliest match of any of `patterns` from byte `from` on.
+    fn find_any(&self, patterns: &[Pattern], from: usize) -> Option<Match> {
+        patterns
+            .iter()
+            .filter_map(|pattern| self.find(pattern, from))
+            .min_by_key(|found| (found.range.start, usize::MAX - found.range.end))
+    }
+
+    /// The byte of the block's text that folded byte `at` came from.
+    fn origin(&self, at: usize) -> usize {
+        match &self.origin {
+            Some(origin) => origin
+                .get(at.min(origin.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or(0),
+            None => at.min(self.text.len()),
+        }
+    }
+
+    /// The range of the block's text a range of the folded text came from.
+    fn source_range(&self, range: std::ops::Range<usize>) -> std::ops::Range<usize> {
+        if self.text.is_empty() {
+            return 0..0;
+        }
+        let start = self.origin(range.start);
+        let last = self.origin(range.end.saturating_sub(1).max(range.start));
+        let block = &self.block.text.text;
+        let end = block
+            .get(last..)
+            .and_then(|rest| rest.chars().next())
+            .map_or(last, |c| last + c.len_utf8());
+        start..end.max(start)
     }
 
     /// The file span of a range of the folded text.
     fn span(&self, range: std::ops::Range<usize>) -> Span {
-        if self.origin.is_empty() {
-            return self.block.text.full_span();
-        }
-        let start = self.origin[range.start.min(self.origin.len() - 1)];
-        let last = self.origin[range.end.saturating_sub(1).min(self.origin.len() - 1)];
-        let end = self.block.text.text[last..]
-            .chars()
-            .next()
-            .map_or(last, |c| last + c.len_utf8());
-        self.block.text.source_span(start..end.max(start))
+        self.block.text.source_span(self.source_range(range))
     }
 
     fn words(&self, range: std::ops::Range<usize>) -> Item {
-        let span = self.span(range.clone());
-        let start = self.origin[range.start.min(self.origin.len() - 1)];
-        let last = self.origin[range.end.saturating_sub(1).min(self.origin.len() - 1)];
-        let end = self.block.text.text[last..]
-            .chars()
-            .next()
-            .map_or(last, |c| last + c.len_utf8());
+        let range = self.source_range(range);
         Item {
-            text: self.block.text.text[start..end.max(start)].to_string(),
-            span,
+            text: self.block.text.text[range.clone()].to_string(),
+            span: self.block.text.source_span(range),
         }
     }
 
@@ -247,18 +431,20 @@ struct Reader {
     cookie: Option<Cookie>,
     last_level: Option<usize>,
     party: Party,
+    /// By language, which kinds of framing sentence were seen: the document's language, and
+    /// whether the text is a document at all.
+    markers: Vec<[bool; 7]>,
+    /// Did-you-mean answers by item text: documents repeat their custom items.
+    suggestions: std::collections::HashMap<(String, ItemKind), Option<String>>,
 }
 
-pub fn read(
-    file: FileId,
-    text: &str,
-    language: &Language,
-) -> (Document, Vec<Statement>, Vec<Diagnostic>) {
+/// Reads a document; `None` when the text is in no language's layout (fewer than two kinds of
+/// framing sentence).
+pub fn read(file: FileId, text: &str) -> Option<(Document, Vec<Statement>, Vec<Diagnostic>)> {
     let mut reader = Reader {
         file,
         document: Document {
             file,
-            language: language.language.clone(),
             ..Document::default()
         },
         statements: Vec::new(),
@@ -270,12 +456,16 @@ pub fn read(
         cookie: None,
         last_level: None,
         party: Party::FirstParty,
+        suggestions: std::collections::HashMap::new(),
+        markers: vec![[false; 7]; languages().len()],
     };
     for block in &blocks(text) {
         reader.block(block);
     }
+    let language = best_language(&reader.markers)?;
+    reader.document.language = language.language.clone();
     reader.finish();
-    (reader.document, reader.statements, reader.diagnostics)
+    Some((reader.document, reader.statements, reader.diagnostics))
 }
 
 impl Reader {
@@ -283,6 +473,21 @@ impl Reader {
         let folded = Folded::new(block);
         if folded.text.is_empty() {
             return;
+        }
+        if block.kind == BlockKind::Item
+            && matches!(self.section, Some(Section::DataCollection))
+            && let Some((list, list_span)) = self.list.clone()
+        {
+            // Most of a document: an item of a group's list.
+            self.item(&folded, list, list_span);
+            return;
+        }
+        if block.kind != BlockKind::Item {
+            for (language, kind, pattern) in &compiled().markers {
+                if folded.find(pattern, 0).is_some() {
+                    self.markers[*language][*kind] = true;
+                }
+            }
         }
         if block.kind != BlockKind::Item
             && let Some(section) = self.section_heading(&folded.text)
@@ -301,12 +506,12 @@ impl Reader {
             && let Some(found) = compiled()
                 .group
                 .iter()
-                .find_map(|pattern| pattern.match_at(&folded.text, 0))
+                .find_map(|pattern| folded.match_at_start(pattern))
         {
             self.start_group(&folded, &found);
             return;
         }
-        if find_any(&compiled().disputes, &folded.text, 0).is_some() {
+        if folded.find_any(&compiled().disputes, 0).is_some() {
             // The disputes sentence stands for the section when its heading is gone.
             if !self.document.has_section(Section::Disputes) {
                 self.document
@@ -356,7 +561,7 @@ impl Reader {
     fn start_group(&mut self, folded: &Folded<'_>, found: &Match) {
         let mut name_range = found.captures.first().cloned().unwrap_or(0..0);
         // `Group "X" (required)`: the suffix is not part of the name.
-        if let Some(required) = find_any(&compiled().required, &folded.text, 0)
+        if let Some(required) = folded.find_any(&compiled().required, 0)
             && required.range.start >= name_range.end
             && name_range.end == folded.text.len()
         {
@@ -398,7 +603,7 @@ impl Reader {
 
     fn data_collection_block(&mut self, folded: &Folded<'_>) {
         let compiled = compiled();
-        if let Some(found) = find_any(&compiled.group_count, &folded.text, 0)
+        if let Some(found) = folded.find_any(&compiled.group_count, 0)
             && let Some(number) = found.captures.first()
             && let Ok(count) = folded.text[number.clone()].parse::<usize>()
         {
@@ -431,7 +636,7 @@ impl Reader {
         ];
         for (patterns, list, what) in lists {
             let mut from = 0;
-            while let Some(found) = find_any(patterns, &folded.text, from) {
+            while let Some(found) = folded.find_any(patterns, from) {
                 from = found.range.end.max(found.range.start + 1);
                 framing.push((found, list, what));
             }
@@ -493,11 +698,15 @@ impl Reader {
             .trim_end_matches(['.', ':', ';', ',', ' '])
             .len();
         let mut consent = Consent::Always;
+        let has_marker = folded.text.contains(['(', '[']);
         for (patterns, marked) in [
             (&compiled.opt_in, Consent::OptIn),
             (&compiled.opt_out, Consent::OptOut),
-        ] {
-            if let Some(found) = find_any(patterns, &folded.text, 0) {
+        ]
+        .into_iter()
+        .filter(|_| has_marker)
+        {
+            if let Some(found) = folded.find_any(patterns, 0) {
                 name_end = name_end.min(found.range.start);
                 consent = marked;
             }
@@ -509,7 +718,7 @@ impl Reader {
             .or_else(|| names.lookup(&folded.block.text.text, expected))
             .cloned();
         let Some(named) = named else {
-            let suggestion = names.closest(&item.text, expected).map(str::to_string);
+            let suggestion = self.suggestion(&item.text, expected);
             self.document.unrecognized.push(Unrecognized {
                 item: item.clone(),
                 expected,
@@ -590,8 +799,15 @@ impl Reader {
         }
     }
 
+    fn suggestion(&mut self, item: &str, kind: ItemKind) -> Option<String> {
+        self.suggestions
+            .entry((item.to_string(), kind))
+            .or_insert_with(|| item_names().closest(item, kind).map(str::to_string))
+            .clone()
+    }
+
     fn cookies_block(&mut self, folded: &Folded<'_>) {
-        if find_any(&compiled().cookie_purposes, &folded.text, 0).is_some() {
+        if folded.find_any(&compiled().cookie_purposes, 0).is_some() {
             self.list = Some((List::CookieUses, folded.block.text.full_span()));
             return;
         }
@@ -607,9 +823,7 @@ impl Reader {
                 .iter()
                 .any(|u| *u == phrases::fold_item(&item.text));
         if !known {
-            let suggestion = names
-                .closest(&item.text, ItemKind::Purpose)
-                .map(str::to_string);
+            let suggestion = self.suggestion(&item.text, ItemKind::Purpose);
             self.document.unrecognized.push(Unrecognized {
                 item: item.clone(),
                 expected: ItemKind::Purpose,
@@ -621,7 +835,7 @@ impl Reader {
 
     fn compact_policy_block(&mut self, folded: &Folded<'_>) {
         let compiled = compiled();
-        if let Some(found) = find_any(&compiled.compact_policy, &folded.text, 0) {
+        if let Some(found) = folded.find_any(&compiled.compact_policy, 0) {
             self.expecting_policy = true;
             // `... is: CP="..."` on the same line.
             if folded.text[found.range.end..].contains("cp=") {
@@ -629,7 +843,7 @@ impl Reader {
             }
             return;
         }
-        if find_any(&compiled.token_table, &folded.text, 0).is_some() {
+        if folded.find_any(&compiled.token_table, 0).is_some() {
             self.in_table = true;
             self.expecting_policy = false;
             return;
@@ -764,9 +978,14 @@ impl Reader {
     fn evaluation_block(&mut self, folded: &Folded<'_>) {
         let compiled = compiled();
         if self.document.evaluation.verdict.is_none() {
-            let verdict = find_any(&compiled.unsatisfactory, &folded.text, 0)
+            let verdict = folded
+                .find_any(&compiled.unsatisfactory, 0)
                 .map(|found| (found, false))
-                .or_else(|| find_any(&compiled.satisfactory, &folded.text, 0).map(|f| (f, true)));
+                .or_else(|| {
+                    folded
+                        .find_any(&compiled.satisfactory, 0)
+                        .map(|f| (f, true))
+                });
             if let Some((found, satisfactory)) = verdict
                 && found.range.start == 0
             {
@@ -782,10 +1001,7 @@ impl Reader {
             (&compiled.persistent, Cookie::Persistent),
             (&compiled.session, Cookie::Session),
         ] {
-            if patterns
-                .iter()
-                .any(|p| p.match_at(&folded.text, 0).is_some())
-            {
+            if patterns.iter().any(|p| folded.match_at_start(p).is_some()) {
                 self.cookie = Some(cookie);
                 self.last_level = None;
                 self.party = Party::FirstParty;
@@ -823,13 +1039,12 @@ impl Reader {
             self.party = Party::ThirdParty;
         }
         self.last_level = Some(index);
-        let sentence = &folded.text[colon + 1..];
         let action = compiled()
             .actions
             .iter()
             .filter_map(|(pattern, action)| {
-                pattern
-                    .find(sentence, 0)
+                folded
+                    .find(pattern, colon + 1)
                     .map(|found| (found.range.start, *action))
             })
             .min_by_key(|(at, _)| *at)
@@ -847,21 +1062,18 @@ impl Reader {
 
     /// Level names that stand for two levels (`medelhög`), each reported once.
     fn ambiguous_levels(&mut self, folded: &Folded<'_>) {
-        for (name, levels) in &compiled().levels {
-            if levels.len() < 2 {
+        for (pattern, levels) in &compiled().ambiguous_levels {
+            let Some(found) = folded.find(pattern, 0) else {
                 continue;
-            }
+            };
+            let words = folded.words(found.range);
             let seen = self
                 .document
                 .evaluation
                 .ambiguous_levels
                 .iter()
-                .any(|(item, _)| phrases::fold_item(&item.text) == *name);
-            if seen {
-                continue;
-            }
-            if let Some(found) = Pattern::new(name).find(&folded.text, 0) {
-                let words = folded.words(found.range);
+                .any(|(item, _)| phrases::fold_item(&item.text) == phrases::fold_item(&words.text));
+            if !seen {
                 self.document
                     .evaluation
                     .ambiguous_levels
@@ -875,7 +1087,7 @@ impl Reader {
         let mut claims: Vec<(String, std::ops::Range<usize>)> = Vec::new();
         for (pattern, retention) in &compiled().retention_claims {
             let mut from = 0;
-            while let Some(found) = pattern.find(&folded.text, from) {
+            while let Some(found) = folded.find(pattern, from) {
                 from = found.range.end.max(found.range.start + 1);
                 match claims.iter_mut().find(|(r, _)| r == retention) {
                     Some((_, range)) => {

@@ -158,15 +158,15 @@ pub struct Read {
     pub diagnostics: Vec<Diagnostic>,
 }
 
-/// Whether `text` is a policy document, by its content: the best language with at least two of
-/// its headings and framing sentences, or `None`.
+/// Whether `text` looks like a policy document, by its content: the best language with at least
+/// two kinds of its framing sentences, or `None`. A quick scan; `read` decides for good.
 pub fn recognize(text: &str) -> Option<&'static phrases::Language> {
     layout::recognize(text)
 }
 
 /// Reads a document as a declaration. A text in no known layout gives no policy and one finding.
 pub fn read(file: FileId, text: &str) -> Read {
-    let Some(language) = recognize(text) else {
+    let Some((document, statements, diagnostics)) = layout::read(file, text) else {
         return Read {
             policy: None,
             diagnostics: vec![
@@ -185,7 +185,6 @@ pub fn read(file: FileId, text: &str) -> Read {
             ],
         };
     };
-    let (document, statements, diagnostics) = layout::read(file, text, language);
     let policy = layout::to_policy(document, statements);
     Read {
         policy: Some(policy),

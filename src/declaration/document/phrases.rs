@@ -114,7 +114,7 @@ pub fn languages() -> &'static [Language] {
 }
 
 /// Which table an item name was found in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ItemKind {
     Purpose,
     Recipient,
@@ -143,6 +143,8 @@ pub struct Named {
 /// The item names of every language, folded, with what they name.
 pub struct ItemNames {
     names: Vec<(String, Named)>,
+    /// Folded name -> indices into `names`.
+    index: std::collections::HashMap<String, Vec<usize>>,
 }
 
 pub fn item_names() -> &'static ItemNames {
@@ -168,20 +170,25 @@ pub fn item_names() -> &'static ItemNames {
                 }
             }
         }
-        ItemNames { names }
+        let mut index: std::collections::HashMap<String, Vec<usize>> =
+            std::collections::HashMap::new();
+        for (at, (name, _)) in names.iter().enumerate() {
+            index.entry(name.clone()).or_default().push(at);
+        }
+        ItemNames { names, index }
     })
 }
 
 impl ItemNames {
     /// What `item` names, preferring `expected` when it is in more than one table (`Cookies`).
     pub fn lookup(&self, item: &str, expected: ItemKind) -> Option<&Named> {
-        let folded = fold_item(item);
-        let mut found = self.names.iter().filter(|(name, _)| *name == folded);
-        let first = found.clone().next().map(|(_, named)| named);
+        let found = self.index.get(&fold_item(item))?;
+        let named = |at: &usize| self.names.get(*at).map(|(_, named)| named);
         found
-            .find(|(_, named)| named.kind == expected)
-            .map(|(_, named)| named)
-            .or(first)
+            .iter()
+            .filter_map(named)
+            .find(|named| named.kind == expected)
+            .or_else(|| found.first().and_then(named))
     }
 
     /// The closest known name of `kind`, for did-you-mean.
@@ -200,29 +207,32 @@ impl ItemNames {
 /// `text` folded for comparison, with, for each byte of the result, the byte of `text` it came
 /// from: lower case, one space for any run of white space, straight quotes for typographic ones.
 pub fn fold(text: &str) -> (String, Vec<usize>) {
+    fn push(folded: &mut String, origin: &mut Vec<usize>, ch: char, at: usize) {
+        origin.extend(std::iter::repeat_n(at, ch.len_utf8()));
+        folded.push(ch);
+    }
     let mut folded = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len());
-    let mut push = |ch: char, at: usize, folded: &mut String| {
-        for _ in 0..ch.len_utf8() {
-            origin.push(at);
-        }
-        folded.push(ch);
-    };
     for (at, ch) in text.char_indices() {
         match ch {
+            // Most of a document is ASCII: no Unicode tables for it.
+            c if c.is_ascii() && !c.is_ascii_whitespace() => {
+                origin.push(at);
+                folded.push(c.to_ascii_lowercase());
+            }
             c if c.is_whitespace() => {
                 if !folded.is_empty() && !folded.ends_with(' ') {
-                    push(' ', at, &mut folded);
+                    push(&mut folded, &mut origin, ' ', at);
                 }
             }
             '\u{201C}' | '\u{201D}' | '\u{201E}' | '\u{201F}' | '\u{2033}' | '\u{00AB}'
-            | '\u{00BB}' => push('"', at, &mut folded),
+            | '\u{00BB}' => push(&mut folded, &mut origin, '"', at),
             '\u{2018}' | '\u{2019}' | '\u{201A}' | '\u{201B}' | '\u{2032}' => {
-                push('\'', at, &mut folded)
+                push(&mut folded, &mut origin, '\'', at)
             }
             c => {
                 for lower in c.to_lowercase() {
-                    push(lower, at, &mut folded);
+                    push(&mut folded, &mut origin, lower, at);
                 }
             }
         }
@@ -236,6 +246,18 @@ pub fn fold(text: &str) -> (String, Vec<usize>) {
 
 /// An item name folded, without the punctuation that ends a list item.
 pub fn fold_item(text: &str) -> String {
+    if text.is_ascii() {
+        let mut folded = String::with_capacity(text.len());
+        for word in text.split_ascii_whitespace() {
+            if !folded.is_empty() {
+                folded.push(' ');
+            }
+            folded.extend(word.chars().map(|c| c.to_ascii_lowercase()));
+        }
+        let kept = folded.trim_end_matches(['.', ':', ';', ',', ' ']).len();
+        folded.truncate(kept);
+        return folded;
+    }
     let (folded, _) = fold(text);
     folded
         .trim_end_matches(['.', ':', ';', ',', ' '])
@@ -246,6 +268,9 @@ pub fn fold_item(text: &str) -> String {
 /// A phrase, as matched: the literal parts between its `{placeholders}`, folded.
 #[derive(Debug, Clone)]
 pub struct Pattern {
+    /// Its index among the compiled phrases, whose first literals one automaton finds at once;
+    /// `usize::MAX` for a pattern outside that set.
+    pub id: usize,
     literals: Vec<String>,
     /// Whether the phrase ends with a placeholder (it takes the rest of the text).
     open_end: bool,
@@ -282,7 +307,16 @@ impl Pattern {
                 }
             }
         }
-        Pattern { literals, open_end }
+        Pattern {
+            id: usize::MAX,
+            literals,
+            open_end,
+        }
+    }
+
+    /// The words the pattern starts with.
+    pub fn first(&self) -> &str {
+        self.literals.first().map_or("", String::as_str)
     }
 
     /// The first match in `folded` starting at or after `from`, on word boundaries.
