@@ -246,8 +246,9 @@ fn markers(language: &Language) -> [&Vec<String>; 7] {
 /// sentences, if it has two or more. A quick scan of the raw text (case aside, and without the
 /// folding of white space that `read` does), for deciding whether a file is worth reading.
 pub fn recognize(text: &str) -> Option<&'static Language> {
-    static SCANNER: OnceLock<Option<(aho_corasick::AhoCorasick, Vec<(usize, usize)>)>> =
-        OnceLock::new();
+    /// The automaton over every marker's words, and the (language, kind) of each.
+    type Scanner = (aho_corasick::AhoCorasick, Vec<(usize, usize)>);
+    static SCANNER: OnceLock<Option<Scanner>> = OnceLock::new();
     let (automaton, owners) = SCANNER
         .get_or_init(|| {
             let mut literals = Vec::new();
