@@ -199,3 +199,58 @@ fn derive_prints_no_compact_policy_for_a_declaration_without_practices() {
         text(&output.stderr)
     );
 }
+
+#[test]
+fn declared_versus_emitted_rules_point_into_the_document() {
+    // The group states CUR and ONL; the code sends TEL and leaves out CUR.
+    let document = DOCUMENT.replace("{cp}", "CP=\"IDC CUR OUR STP ONL\"");
+    let handler = "fn h(r: R) { r.header(\"P3P\", \"CP=\\\"IDC TEL OUR STP ONL\\\"\"); }\n";
+    let dir = project(&[
+        ("lint.toml", "[policy]\nfile = \"policy.txt\"\n"),
+        ("policy.txt", &document),
+        ("src/handler.rs", handler),
+    ]);
+    let output = p3plint(dir.path(), &["check", "--output-format", "json"]);
+    let json: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("check prints JSON");
+    let findings = json.as_array().expect("an array");
+    let named = |name: &str| {
+        findings
+            .iter()
+            .find(|f| f["name"] == name)
+            .unwrap_or_else(|| panic!("{name} missing: {json:#}"))
+    };
+    // CUR: declared by the group's words, missing from the code; the label is in the document.
+    let undisclosed = named("undisclosed-practice");
+    assert_eq!(undisclosed["path"], "src/handler.rs");
+    let related = &undisclosed["related"][0];
+    assert_eq!(related["path"], "policy.txt");
+    let line = document
+        .lines()
+        .position(|l| l.contains("Completion and support"))
+        .expect("the purpose line")
+        + 1;
+    assert_eq!(related["start"]["line"], line);
+    // TEL: sent, stated by no group.
+    assert_eq!(named("undeclared-token")["path"], "src/handler.rs");
+    // And the code does not send what the page publishes.
+    assert_eq!(named("published-policy-mismatch")["path"], "src/handler.rs");
+    // Retention and access are not stated by the document: not compared.
+    assert!(!findings.iter().any(|f| f["name"] == "retention-mismatch"));
+    assert!(!findings.iter().any(|f| f["name"] == "access-mismatch"));
+}
+
+#[test]
+fn lists_written_as_lines_of_a_paragraph_are_read_and_prose_is_not_a_claim() {
+    // `<br>` between the items instead of list items; a sentence about disclosure "as required
+    // by law" and one about cookies "until you delete them" are not retention claims.
+    let output = p3plint(
+        &repo(),
+        &["derive", "tests/data/documents/br-separated-lists.html"],
+    );
+    assert_eq!(text(&output.stdout), "CP=\"ADM DEV OUR COM NAV\"\n");
+    let stderr = text(&output.stderr);
+    assert!(!stderr.contains("warning["), "{stderr}");
+    assert!(!stderr.contains("error["), "{stderr}");
+    assert!(!stderr.contains("unrecognized-item"), "{stderr}");
+}

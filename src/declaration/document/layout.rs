@@ -620,6 +620,17 @@ impl Reader {
             }
             return;
         }
+        // `We collect the following information:<br>Click-stream data<br>...`: lines of a
+        // paragraph that name an item are items of the open list.
+        if let Some((list, list_span)) = self.list.clone()
+            && matches!(list, List::Data | List::Purposes | List::Recipients)
+            && item_names()
+                .lookup(&folded.block.text.text, ItemKind::Data)
+                .is_some()
+        {
+            self.item(folded, list, list_span);
+            return;
+        }
         // Framing sentences, in the order they stand (several can share a line).
         let mut framing: Vec<(Match, Option<List>, &str)> = Vec::new();
         let lists = [
