@@ -41,6 +41,7 @@ struct Compiled {
     disputes: Vec<Pattern>,
     opt_in: Vec<Pattern>,
     opt_out: Vec<Pattern>,
+    advice: Vec<Pattern>,
     satisfactory: Vec<Pattern>,
     unsatisfactory: Vec<Pattern>,
     persistent: Vec<Pattern>,
@@ -80,6 +81,7 @@ impl Compiled {
             &mut self.disputes,
             &mut self.opt_in,
             &mut self.opt_out,
+            &mut self.advice,
             &mut self.satisfactory,
             &mut self.unsatisfactory,
             &mut self.persistent,
@@ -187,6 +189,7 @@ fn compiled() -> &'static Compiled {
             disputes: all(|l| &l.framing.disputes),
             opt_in: all(|l| &l.framing.opt_in),
             opt_out: all(|l| &l.framing.opt_out),
+            advice: all(|l| &l.evaluation.advice),
             satisfactory: all(|l| &l.evaluation.satisfactory),
             unsatisfactory: all(|l| &l.evaluation.unsatisfactory),
             persistent: all(|l| &l.evaluation.persistent),
@@ -1023,6 +1026,11 @@ impl Reader {
         if compiled.columns.contains(&folded.text) {
             return;
         }
+        if self.document.evaluation.advice.is_none()
+            && folded.find_any(&compiled.advice, 0).is_some()
+        {
+            self.document.evaluation.advice = Some(folded.all());
+        }
         if folded.block.kind != BlockKind::Heading
             && let Some(cookie) = self.cookie
             && let Some(colon) = folded.text.find(':')
@@ -1190,5 +1198,67 @@ pub fn to_policy(document: Document, statements: Vec<Statement>) -> Policy {
         statements,
         unstated,
         document: Some(std::sync::Arc::new(document)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_real_privacy_policy_reads_section_by_section() {
+        let text = include_str!("../../../fixtures/seed/cloudtalk-privacy-policy.txt");
+        let (document, statements, _) = read(FileId(0), text).expect("a policy document");
+        assert_eq!(document.language, "Svenska");
+        let names: Vec<_> = statements
+            .iter()
+            .filter_map(|s| s.name.as_deref())
+            .collect();
+        assert_eq!(
+            names,
+            [
+                "Information om Åtkomstlogg",
+                "Cookies",
+                "Transaktionsinformation"
+            ]
+        );
+        assert_eq!(document.stated_groups.as_ref().map(|n| n.value), Some(4));
+        let published = document.published.as_ref().expect("its compact policy");
+        assert_eq!(published.policy.tokens.len(), 18);
+        assert!(published.typographic_quotes.is_none());
+        // 18 rows, `CP=` aside.
+        assert_eq!(document.token_table.len(), 18);
+        assert_eq!(document.token_table[0].token.text, "NOI");
+        // 16 cells, the verdict, the advice and the ambiguous level name.
+        assert_eq!(document.evaluation.cells.len(), 16);
+        assert_eq!(
+            document.evaluation.verdict.as_ref().map(|v| v.value),
+            Some(false)
+        );
+        let advice = document.evaluation.advice.as_ref().expect("the advice");
+        assert!(
+            advice
+                .text
+                .starts_with("Observera att om du tillåter ett opt-out")
+        );
+        assert_eq!(document.evaluation.ambiguous_levels.len(), 1);
+        assert_eq!(document.cookie_uses.len(), 2);
+        // Every span points at the words it names.
+        for row in &document.token_table {
+            assert_eq!(&text[row.token.span.clone()], row.token.text);
+        }
+        for group in &document.groups {
+            for item in &group.data {
+                assert_eq!(&text[item.item.span.clone()], item.item.text);
+            }
+        }
+    }
+
+    #[test]
+    fn text_in_no_layout_is_not_a_document() {
+        assert!(read(FileId(0), "Hello.\nThis data will be used for nothing.\n").is_none());
+        assert!(
+            recognize("<html><body>We collect the following information:</body></html>").is_none()
+        );
     }
 }

@@ -107,6 +107,9 @@ pub struct Evaluation {
     /// Satisfactory (`true`) or unsatisfactory, where the document says it.
     pub verdict: Option<Declared<bool>>,
     pub cells: Vec<StatedCell>,
+    /// "Note that if you allow an opt-out, ...": what the document says a change of consent
+    /// would do. Kept for readers of the `Document`; only its level names are checked.
+    pub advice: Option<Item>,
     /// Level names that stand for more than one level (`medelhög`), each once.
     pub ambiguous_levels: Vec<(Item, Vec<&'static str>)>,
 }

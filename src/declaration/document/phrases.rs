@@ -82,6 +82,7 @@ pub struct Framing {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 pub struct EvaluationPhrases {
+    pub advice: Vec<String>,
     pub satisfactory: Vec<String>,
     pub unsatisfactory: Vec<String>,
     pub persistent: Vec<String>,
