@@ -7,6 +7,7 @@
 
 pub mod code;
 pub mod rust;
+pub mod rust_items;
 pub mod text;
 
 pub use code::Syntax;

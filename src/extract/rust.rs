@@ -68,12 +68,33 @@ pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
         });
     }
     let prepared = blank_bom_and_shebang(source);
+    // Most of a file cannot emit: syn gets only the items that can (and what they use); when
+    // that cut does not parse, the whole file is parsed, so findings are the same either way.
+    if let Some(cut) = super::rust_items::keep_items_that_can_emit(&prepared)
+        && let Ok(emissions) = parse_prepared(source, &cut)
+    {
+        return Ok(emissions);
+    }
+    parse_prepared(source, &prepared)
+}
+
+/// The emissions of the whole file, without the cut: what `extract` must always agree with
+/// (the differential test).
+#[doc(hidden)]
+pub fn extract_whole(source: &str) -> Result<Vec<Emission>, ParseFailure> {
+    let prepared = blank_bom_and_shebang(source);
+    parse_prepared(source, &prepared)
+}
+
+/// Lexes, sizes the stack for, parses and walks `prepared` (the file, or the file with items
+/// blanked; offsets equal to `source`'s either way).
+fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFailure> {
     // proc-macro2's lexer is iterative; counting its tokens tells how deep syn could go.
     let tokens: TokenStream = match prepared.parse() {
         Ok(tokens) => tokens,
         Err(_) => {
             // syn words the lexer's error and places it; ask it for the same error.
-            let failure = syn::parse_str::<syn::File>(&prepared)
+            let failure = syn::parse_str::<syn::File>(prepared)
                 .err()
                 .map(|err| ParseFailure {
                     message: err.to_string(),

@@ -9,4 +9,5 @@ mod hostile;
 mod ie6;
 mod lsp;
 mod rules;
+mod rust_cut;
 mod tidy;

@@ -1,0 +1,76 @@
+//! The Rust extractor gives syn only the items that can emit (and what they use): a differential
+//! test against whole-file parsing on generated files: same emissions, same spans, whenever the
+//! whole file parses; a syntax error only in items that cannot emit is no longer a failure.
+
+use p3plint::extract::rust::{extract, extract_whole};
+use proptest::prelude::*;
+
+/// One top-level item of a generated file.
+fn item() -> impl Strategy<Value = String> {
+    let name = prop::sample::select(vec!["POLICY", "CP", "VALUE", "P3P_HEADER", "other", "x"]);
+    let policy = prop::sample::select(vec![
+        "NOI CUR OUR NOR NAV",
+        "CAO PSA OUR IND PHY",
+        "ALL CURa ADMa OUR BUS",
+        "} { \\\" ' // /*",
+    ]);
+    prop_oneof![
+        (name.clone(), policy.clone())
+            .prop_map(|(n, p)| format!("const {n}: &str = \"{p}\";")),
+        (name.clone(), policy.clone())
+            .prop_map(|(n, p)| format!("static {n}: &str = \"CP=\\\"{p}\\\"\";")),
+        (name.clone(), name.clone())
+            .prop_map(|(a, b)| format!("const {a}: &str = concat!(\"CP=\\\"\", {b}, \"\\\"\");")),
+        name.clone().prop_map(|n| format!(
+            "fn send(r: &mut Response) {{ r.headers_mut().insert(\"P3P\", HeaderValue::from_static({n})); }}"
+        )),
+        (name.clone(), policy.clone()).prop_map(|(n, p)| format!(
+            "fn handler() -> Response {{ let {n} = \"CP=\\\"{p}\\\"\"; Response::new().header(\"p3p\", {n}) }}"
+        )),
+        policy.clone().prop_map(|p| format!(
+            "fn unrelated<'a>(s: &'a str) -> char {{ let _ = r#\"{p} }}\"#; /* }} {{ */ // }}\n '}}' }}"
+        )),
+        Just("mod inner { pub fn f() { let _ = \"CP=\\\"NOI DSP CUR\\\"\"; } }".to_string()),
+        Just("impl S { fn g(&self) -> u8 { b'\\'' } }".to_string()),
+        Just("struct S<'a> { x: &'a str }".to_string()),
+        Just("macro_rules! m { ($x:expr) => { $x }; }".to_string()),
+        Just("fn broken() { let x = ; }".to_string()),
+        Just("#[derive(Debug)]\nenum E { A, B }".to_string()),
+        name.prop_map(|n| format!("fn uses() -> usize {{ {n}.len() }}")),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(256))]
+    #[test]
+    fn the_cut_finds_what_the_whole_file_finds(items in prop::collection::vec(item(), 1..12)) {
+        let source = items.join("\n\n") + "\n";
+        let cut = extract(&source);
+        let whole = extract_whole(&source);
+        match (&cut, &whole) {
+            (Ok(cut), Ok(whole)) => {
+                let shape = |found: &Vec<p3plint::extract::Emission>| -> Vec<_> {
+                    found
+                        .iter()
+                        .map(|e| (e.text.text.clone(), e.text.full_span(), format!("{:?}", e.context)))
+                        .collect()
+                };
+                prop_assert_eq!(shape(cut), shape(whole), "{}", source);
+            }
+            (Err(cut), Err(whole)) => {
+                prop_assert_eq!(&cut.span, &whole.span, "{}", source);
+            }
+            // A syntax error in an item that cannot emit no longer sends the file to the line
+            // scanner: the error must lie in a blanked item, outside what the cut kept.
+            (Ok(_), Err(whole)) => {
+                let kept = p3plint::extract::rust_items::keep_items_that_can_emit(&source)
+                    .expect("the cut blanked something");
+                prop_assert!(
+                    kept[whole.span.clone()].trim().is_empty(),
+                    "the error at {:?} is in a kept item:\n{}", whole.span, source
+                );
+            }
+            (Err(_), Ok(_)) => prop_assert!(false, "the cut failed where the file parses:\n{}", source),
+        }
+    }
+}
