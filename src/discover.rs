@@ -87,7 +87,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             // As in ripgrep, .gitignore counts inside a git repository only, so a stray ignore
             // file above a checkout cannot hide the tree; `.ignore` counts anywhere.
             .require_git(true)
-            .sort_by_file_name(|a, b| a.cmp(b))
+            .threads(
+                std::thread::available_parallelism()
+                    .map_or(2, |n| n.get())
+                    .min(8),
+            )
             .filter_entry(move |entry| {
                 if entry.depth() == 0 {
                     return true;
@@ -116,27 +120,37 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                 }
                 !leaves
             })
-            .build();
-        for entry in walk {
-            match entry {
-                Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
-                    let Some(kind) = FileKind::for_path(entry.path()) else {
-                        continue;
-                    };
-                    if !filter.is_included(entry.path()) {
-                        continue;
+            .build_parallel();
+        // ripgrep's parallel walker: directories are read on every core; the list is sorted
+        // below, so the order the threads find files in does not matter.
+        let found = Mutex::new(Vec::new());
+        walk.run(|| {
+            let filter = Arc::clone(&filter);
+            let found = &found;
+            let max_file_size = config.max_file_size;
+            Box::new(move |entry| {
+                let input = match entry {
+                    Ok(entry) if entry.file_type().is_some_and(|kind| kind.is_file()) => {
+                        let Some(kind) = FileKind::for_path(entry.path()) else {
+                            return ignore::WalkState::Continue;
+                        };
+                        if !filter.is_included(entry.path()) {
+                            return ignore::WalkState::Continue;
+                        }
+                        let size = entry.metadata().map_or(0, |metadata| metadata.len());
+                        sized(entry.path().to_path_buf(), size, kind, max_file_size)
                     }
-                    let size = entry.metadata().map_or(0, |metadata| metadata.len());
-                    inputs.push(sized(
-                        entry.path().to_path_buf(),
-                        size,
-                        kind,
-                        config.max_file_size,
-                    ));
+                    Ok(_) => return ignore::WalkState::Continue,
+                    Err(err) => walk_error(path, &err),
+                };
+                if let Ok(mut found) = found.lock() {
+                    found.push(input);
                 }
-                Ok(_) => {}
-                Err(err) => inputs.push(walk_error(path, &err)),
-            }
+                ignore::WalkState::Continue
+            })
+        });
+        if let Ok(mut found) = found.into_inner() {
+            inputs.append(&mut found);
         }
         if let Ok(mut outside) = outside.lock() {
             inputs.append(&mut outside);
