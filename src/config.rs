@@ -483,6 +483,9 @@ pub struct RuleSettings {
     selected: Option<Vec<String>>,
     /// The browser context `ie6-cookies-restricted` evaluates (lint.toml `[ie6] context`).
     pub ie6_context: crate::ie6::Party,
+    /// By rule index: whether it runs, and the severity the user chose. Computed on first use
+    /// (every policy asks), cleared by every change above.
+    resolved: std::sync::OnceLock<Vec<(bool, Option<Severity>)>>,
 }
 
 impl Default for RuleSettings {
@@ -492,6 +495,7 @@ impl Default for RuleSettings {
             overrides: HashMap::new(),
             selected: None,
             ie6_context: crate::ie6::Party::FirstParty,
+            resolved: std::sync::OnceLock::new(),
         }
     }
 }
@@ -500,12 +504,14 @@ impl RuleSettings {
     /// Sets a rule's severity, or turns it off with `None`.
     pub fn set(&mut self, rule: &Rule, severity: Option<Severity>) {
         self.overrides.insert(rule.code.clone(), severity);
+        self.resolved = std::sync::OnceLock::new();
     }
 
     /// Runs only these rules (and turns them on even if they are off by default).
     pub fn select(&mut self, rules: &[&Rule]) {
         let codes = rules.iter().map(|rule| rule.code.clone());
         self.selected.get_or_insert_with(Vec::new).extend(codes);
+        self.resolved = std::sync::OnceLock::new();
     }
 
     /// Applies `--select` and `--ignore` (selectors as `Registry::select` reads them).
@@ -537,16 +543,42 @@ impl RuleSettings {
         if let Some(selected) = &mut self.selected {
             selected.push(rule.code.clone());
         }
+        self.resolved = std::sync::OnceLock::new();
+    }
+
+    /// Whether a rule runs, and the severity the user chose for it, by rule index.
+    fn resolved(&self) -> &[(bool, Option<Severity>)] {
+        self.resolved.get_or_init(|| {
+            registry()
+                .rules()
+                .iter()
+                .map(|rule| {
+                    let chosen = self.overrides.get(&rule.code);
+                    let enabled = match &self.selected {
+                        Some(selected) => selected.contains(&rule.code) && chosen != Some(&None),
+                        None => chosen.map_or(rule.enabled_by_default, Option::is_some),
+                    };
+                    (enabled, chosen.copied().flatten())
+                })
+                .collect()
+        })
+    }
+
+    /// The rule's entry in `resolved`, found by its id (the registry's index).
+    fn resolution(&self, rule: &Rule) -> (bool, Option<Severity>) {
+        let resolved = self.resolved();
+        match registry().rules().get(rule.id as usize) {
+            Some(indexed) if indexed.id == rule.id => resolved[rule.id as usize],
+            _ => registry()
+                .rules()
+                .iter()
+                .position(|r| r.id == rule.id)
+                .map_or((false, None), |index| resolved[index]),
+        }
     }
 
     pub fn is_enabled(&self, rule: &Rule) -> bool {
-        if let Some(selected) = &self.selected {
-            return selected.contains(&rule.code) && self.overrides.get(&rule.code) != Some(&None);
-        }
-        match self.overrides.get(&rule.code) {
-            Some(severity) => severity.is_some(),
-            None => rule.enabled_by_default,
-        }
+        self.resolution(rule).0
     }
 
     /// Drops findings of disabled rules and applies explicit severities. A rule's own severity
@@ -556,8 +588,8 @@ impl RuleSettings {
             .into_iter()
             .filter(|diagnostic| self.is_enabled(diagnostic.rule))
             .map(|mut diagnostic| {
-                if let Some(Some(severity)) = self.overrides.get(&diagnostic.rule.code) {
-                    diagnostic.severity = *severity;
+                if let (_, Some(severity)) = self.resolution(diagnostic.rule) {
+                    diagnostic.severity = severity;
                 }
                 diagnostic
             })

@@ -76,6 +76,8 @@ struct VocabularyFile {
 #[derive(Debug)]
 pub struct Vocabulary {
     entries: Vec<Entry>,
+    /// Token name -> index into `entries`: every token of every policy is looked up.
+    by_name: std::collections::HashMap<String, usize>,
     /// Known misspelling -> the token it stands for.
     misspellings: std::collections::BTreeMap<String, String>,
 }
@@ -85,14 +87,20 @@ pub const SOURCE: &str = include_str!("../rules/vocabulary.toml");
 impl Vocabulary {
     pub fn parse(text: &str) -> Result<Vocabulary, toml::de::Error> {
         let file: VocabularyFile = toml::from_str(text)?;
+        let mut by_name = std::collections::HashMap::new();
+        for (index, entry) in file.token.iter().enumerate() {
+            // The first entry of a name wins, as a linear search would find it.
+            by_name.entry(entry.name.clone()).or_insert(index);
+        }
         Ok(Vocabulary {
             entries: file.token,
+            by_name,
             misspellings: file.misspellings,
         })
     }
 
     pub fn get(&self, name: &str) -> Option<&Entry> {
-        self.entries.iter().find(|entry| entry.name == name)
+        self.entries.get(*self.by_name.get(name)?)
     }
 
     /// The token that stands for a full-policy element (`<DISPUTES-GROUP>` is `DSP`): derive

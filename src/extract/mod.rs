@@ -34,13 +34,23 @@ pub struct Emission {
     pub context: Context,
 }
 
-/// A string with, for each of its bytes, the range of source bytes that produced it.
+/// A string and, run by run, the source bytes it came from: a run copied verbatim maps byte for
+/// byte; a character decoded from an escape (`\"`, `&quot;`) or a reference maps to its whole
+/// source. A handful of runs per text, where a table per byte cost sixteen bytes for each.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MappedText {
     pub text: String,
-    origins: Vec<Span>,
+    runs: Vec<Run>,
     /// Where an empty span at the very end of the text points.
     end: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Run {
+    /// Where the run starts in `text`.
+    at: usize,
+    source: Span,
+    verbatim: bool,
 }
 
 impl MappedText {
@@ -52,11 +62,18 @@ impl MappedText {
     /// `text`, which stands at byte `offset` of its file, copied byte for byte.
     pub fn copied(text: &str, offset: usize) -> MappedText {
         let mut mapped = MappedText::empty_at(offset);
-        for (at, ch) in text.char_indices() {
-            mapped.push(ch, offset + at..offset + at + ch.len_utf8());
-        }
+        mapped.push_str(text, offset);
         mapped.end = offset + text.len();
         mapped
+    }
+
+    /// An empty text whose end points at `offset`, with room for `bytes` bytes.
+    pub fn with_capacity(offset: usize, bytes: usize) -> MappedText {
+        MappedText {
+            text: String::with_capacity(bytes),
+            runs: Vec::new(),
+            end: offset,
+        }
     }
 
     /// An empty text whose end points at `offset`.
@@ -69,11 +86,46 @@ impl MappedText {
 
     /// Appends one character produced by `source_range`.
     pub fn push(&mut self, ch: char, source_range: Span) {
-        for _ in 0..ch.len_utf8() {
-            self.origins.push(source_range.clone());
-        }
+        let at = self.text.len();
+        let verbatim = source_range.len() == ch.len_utf8();
         self.text.push(ch);
         self.end = source_range.end;
+        if let Some(last) = self.runs.last_mut()
+            && verbatim
+            && last.verbatim
+            && last.source.end == source_range.start
+        {
+            last.source.end = source_range.end;
+            return;
+        }
+        self.runs.push(Run {
+            at,
+            source: source_range,
+            verbatim,
+        });
+    }
+
+    /// Appends `text`, copied verbatim from the source bytes starting at `source_start`.
+    pub fn push_str(&mut self, text: &str, source_start: usize) {
+        if text.is_empty() {
+            return;
+        }
+        let at = self.text.len();
+        self.text.push_str(text);
+        let source = source_start..source_start + text.len();
+        self.end = source.end;
+        if let Some(last) = self.runs.last_mut()
+            && last.verbatim
+            && last.source.end == source.start
+        {
+            last.source.end = source.end;
+            return;
+        }
+        self.runs.push(Run {
+            at,
+            source,
+            verbatim: true,
+        });
     }
 
     pub fn set_end(&mut self, end: usize) {
@@ -82,22 +134,54 @@ impl MappedText {
 
     /// Appends another mapped text (for `concat!`).
     pub fn append(&mut self, other: MappedText) {
+        let offset = self.text.len();
         self.text.push_str(&other.text);
-        self.origins.extend(other.origins);
+        self.runs.extend(other.runs.into_iter().map(|run| Run {
+            at: run.at + offset,
+            ..run
+        }));
         self.end = other.end;
+    }
+
+    /// Keeps the first `len` bytes (a character boundary).
+    pub fn truncate(&mut self, len: usize) {
+        if len >= self.text.len() {
+            return;
+        }
+        self.text.truncate(len);
+        self.runs.retain(|run| run.at < len);
+        if let Some(last) = self.runs.last_mut()
+            && last.verbatim
+        {
+            last.source.end = last.source.end.min(last.source.start + (len - last.at));
+        }
+        self.end = self.runs.last().map_or(self.end, |run| run.source.end);
+    }
+
+    /// The run holding text byte `at`.
+    fn run(&self, at: usize) -> Option<&Run> {
+        if at >= self.text.len() {
+            return None;
+        }
+        let index = self.runs.partition_point(|run| run.at <= at);
+        self.runs.get(index.checked_sub(1)?)
     }
 
     /// The source span of a byte range of the text.
     pub fn source_span(&self, range: Span) -> Span {
+        let start = match self.run(range.start) {
+            Some(run) if run.verbatim => run.source.start + (range.start - run.at),
+            Some(run) => run.source.start,
+            None => self.end,
+        };
         if range.start >= range.end {
-            let at = self
-                .origins
-                .get(range.start)
-                .map_or(self.end, |origin| origin.start);
-            return at..at;
+            return start..start;
         }
-        let start = self.origins[range.start].start;
-        let end = self.origins[range.end - 1].end;
+        let end = match self.run(range.end - 1) {
+            Some(run) if run.verbatim => run.source.start + (range.end - run.at),
+            Some(run) => run.source.end,
+            None => self.end,
+        };
         start..end.max(start)
     }
 

@@ -89,6 +89,20 @@ pub fn extract_whole(source: &str) -> Result<Vec<Emission>, ParseFailure> {
 /// Lexes, sizes the stack for, parses and walks `prepared` (the file, or the file with items
 /// blanked; offsets equal to `source`'s either way).
 fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFailure> {
+    // Only the window from the first to the last word is lexed: a cut file is mostly blanks,
+    // and proc-macro2 indexes every byte it is given. Its offsets are then `base` short.
+    let bytes = prepared.as_bytes();
+    let base = bytes
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !b.is_ascii_whitespace())
+        .map_or(base, |last| last + 1)
+        .max(base);
+    let prepared = &prepared[base..end];
+    let shift = |span: std::ops::Range<usize>| span.start + base..span.end + base;
     // proc-macro2's lexer is iterative; counting its tokens tells how deep syn could go.
     let tokens: TokenStream = match prepared.parse() {
         Ok(tokens) => tokens,
@@ -98,7 +112,7 @@ fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFa
                 .err()
                 .map(|err| ParseFailure {
                     message: err.to_string(),
-                    span: err.span().byte_range(),
+                    span: shift(err.span().byte_range()),
                 });
             proc_macro2::extra::invalidate_current_thread_spans();
             return Err(failure.unwrap_or_else(|| ParseFailure {
@@ -119,7 +133,7 @@ fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFa
     }
     let stack = count.saturating_mul(STACK_PER_TOKEN).max(STACK_PER_TOKEN);
     // Runs on the current stack when enough of it is left, else on a fresh one of that size.
-    let result = stacker::maybe_grow(stack, stack, || parse_and_find(source, tokens));
+    let result = stacker::maybe_grow(stack, stack, || parse_and_find(source, base, tokens));
     proc_macro2::extra::invalidate_current_thread_spans();
     result
 }
@@ -142,13 +156,18 @@ fn count_tokens(tokens: &TokenStream) -> usize {
 
 /// Parses the file and walks it; everything that recurses over the tree (parse, visit, drop)
 /// happens in here, on the stack `extract` sized for it.
-fn parse_and_find(source: &str, tokens: TokenStream) -> Result<Vec<Emission>, ParseFailure> {
+fn parse_and_find(
+    source: &str,
+    base: usize,
+    tokens: TokenStream,
+) -> Result<Vec<Emission>, ParseFailure> {
     match syn::parse2::<syn::File>(tokens) {
         Ok(file) => {
             let mut bindings = Bindings::default();
             bindings.visit_file(&file);
             let mut finder = Finder {
                 source,
+                base,
                 bindings: bindings.values,
                 resolved: RefCell::default(),
                 candidates: BTreeMap::new(),
@@ -158,28 +177,45 @@ fn parse_and_find(source: &str, tokens: TokenStream) -> Result<Vec<Emission>, Pa
         }
         Err(err) => Err(ParseFailure {
             message: err.to_string(),
-            span: err.span().byte_range(),
+            span: {
+                let span = err.span().byte_range();
+                span.start + base..span.end + base
+            },
         }),
     }
 }
 
 /// Where bracket nesting first exceeds `MAX_NESTING`. Brackets inside strings and comments are
-/// counted too: an overestimate only sends the file to the line scanner.
+/// counted too: an overestimate only sends the file to the line scanner. Only the brackets are
+/// visited, found by memchr, openers and closers merged in order.
 fn too_deep(source: &str) -> Option<usize> {
+    let bytes = source.as_bytes();
+    let mut openers = memchr::memchr3_iter(b'(', b'[', b'{', bytes).peekable();
+    let mut closers = memchr::memchr3_iter(b')', b']', b'}', bytes).peekable();
     let mut depth = 0usize;
-    for (at, byte) in source.bytes().enumerate() {
-        match byte {
-            b'(' | b'[' | b'{' => {
+    loop {
+        match (openers.peek(), closers.peek()) {
+            (Some(&open), Some(&close)) if open < close => {
+                openers.next();
                 depth += 1;
                 if depth > MAX_NESTING {
-                    return Some(at);
+                    return Some(open);
                 }
             }
-            b')' | b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
+            (_, Some(_)) => {
+                closers.next();
+                depth = depth.saturating_sub(1);
+            }
+            (Some(&open), None) => {
+                openers.next();
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(open);
+                }
+            }
+            (None, None) => return None,
         }
     }
-    None
 }
 
 /// syn's `parse_file` strips a byte-order mark and a shebang line, which would shift every
@@ -256,6 +292,8 @@ fn pattern_ident(pat: &syn::Pat) -> Option<&syn::Ident> {
 /// ways the strongest context wins, so the result does not depend on visiting order.
 struct Finder<'s> {
     source: &'s str,
+    /// Where the text syn parsed starts in `source`: its spans are that much short.
+    base: usize,
     bindings: HashMap<String, Expr>,
     /// Each binding resolved at each depth, computed once: resolution is then linear in the
     /// number of bindings however they refer to each other.
@@ -296,7 +334,7 @@ impl Finder<'_> {
             return None;
         }
         match expr {
-            Expr::Lit(lit) => literal_text(self.source, &lit.lit),
+            Expr::Lit(lit) => literal_text(self.source, self.base, &lit.lit),
             Expr::Reference(inner) => self.resolve(&inner.expr, depth),
             Expr::Paren(inner) => self.resolve(&inner.expr, depth),
             Expr::Group(inner) => self.resolve(&inner.expr, depth),
@@ -421,7 +459,7 @@ impl Finder<'_> {
                 TokenTree::Literal(literal) => {
                     let lit: Lit = syn::parse2(TokenTree::Literal(literal).into())
                         .unwrap_or_else(|_| Lit::Verbatim(proc_macro2::Literal::u8_suffixed(0)));
-                    if let Some(text) = literal_text(self.source, &lit) {
+                    if let Some(text) = literal_text(self.source, self.base, &lit) {
                         self.check_embedded(text);
                     }
                 }
@@ -479,7 +517,7 @@ impl<'ast> Visit<'ast> for Finder<'_> {
     }
 
     fn visit_expr_lit(&mut self, lit: &'ast syn::ExprLit) {
-        if let Some(text) = literal_text(self.source, &lit.lit) {
+        if let Some(text) = literal_text(self.source, self.base, &lit.lit) {
             self.check_embedded(text);
         }
     }
@@ -533,13 +571,14 @@ fn is_wrapper_call(func: &Expr) -> bool {
 }
 
 /// The value of a string or byte-string literal, mapped to the bytes of its source token.
-fn literal_text(source: &str, lit: &Lit) -> Option<MappedText> {
+fn literal_text(source: &str, base: usize, lit: &Lit) -> Option<MappedText> {
     let span = match lit {
         Lit::Str(lit) => lit.span(),
         Lit::ByteStr(lit) => lit.span(),
         _ => return None,
     }
     .byte_range();
+    let span = span.start + base..span.end + base;
     let token = source.get(span.clone())?;
     decode_literal(token, span.start)
 }

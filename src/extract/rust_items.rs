@@ -7,39 +7,53 @@
 //! item ends at a `;` or a closing brace at depth 0. When the cut text does not parse, the
 //! caller parses the whole file, so the cut never changes a finding.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-/// One top-level item: its byte range, the names it binds, the names it uses.
+/// One top-level item: its byte range, the names it binds, the names it uses (as byte ranges).
 #[derive(Debug, Default)]
 struct Item {
     start: usize,
     end: usize,
-    binds: Vec<String>,
-    uses: Vec<String>,
-    hit: bool,
+    binds: Vec<(usize, usize)>,
+    uses: Vec<(usize, usize)>,
 }
 
 /// `source` with every item that cannot emit blanked, or `None` when nothing would be blanked
 /// (then the whole file is parsed as it is).
 pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
+    let hits = hits(source.as_bytes());
+    if hits.is_empty() {
+        return None;
+    }
     let items = items(source);
     if items.len() < 2 {
         return None;
     }
-    let mut keep: Vec<bool> = items.iter().map(|item| item.hit).collect();
-    if !keep.iter().any(|k| *k) {
-        return None;
+    let word = |(start, end): (usize, usize)| &source[start..end];
+    let mut keep: Vec<bool> = items
+        .iter()
+        .map(|item| {
+            let first = hits.partition_point(|&hit| hit < item.start);
+            hits.get(first).is_some_and(|&hit| hit < item.end)
+        })
+        .collect();
+    let mut binders: HashMap<&str, Vec<usize>> = HashMap::new();
+    for (index, item) in items.iter().enumerate() {
+        for &bound in &item.binds {
+            binders.entry(word(bound)).or_default().push(index);
+        }
     }
     // The names kept items use, and the items that bind them, until nothing new is added.
     let mut used: HashSet<&str> = HashSet::new();
     let mut frontier: Vec<usize> = (0..items.len()).filter(|&i| keep[i]).collect();
     while let Some(index) = frontier.pop() {
-        for name in &items[index].uses {
-            if !used.insert(name.as_str()) {
+        for &name in &items[index].uses {
+            let name = word(name);
+            if !used.insert(name) {
                 continue;
             }
-            for (other, item) in items.iter().enumerate() {
-                if !keep[other] && item.binds.iter().any(|bound| bound == name) {
+            for &other in binders.get(name).map_or(&[][..], Vec::as_slice) {
+                if !keep[other] {
                     keep[other] = true;
                     frontier.push(other);
                 }
@@ -63,20 +77,52 @@ pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
     String::from_utf8(bytes).ok()
 }
 
-/// Whether the bytes at `at` start a prefilter hit.
-fn is_hit(bytes: &[u8], at: usize) -> bool {
-    let window = |len: usize| bytes.get(at..at + len);
-    window(3).is_some_and(|w| w.eq_ignore_ascii_case(b"p3p"))
-        || window(3).is_some_and(|w| w.eq_ignore_ascii_case(b"cp="))
-}
-
-fn is_ident_start(byte: u8) -> bool {
-    byte.is_ascii_alphabetic() || byte == b'_' || byte >= 0x80
+/// Where the prefilter's needles (`p3p`, `cp=`, any case) start, in order.
+fn hits(bytes: &[u8]) -> Vec<usize> {
+    let lower = |at: Option<usize>| at.and_then(|at| bytes.get(at)).map(u8::to_ascii_lowercase);
+    memchr::memchr2_iter(b'3', b'=', bytes)
+        .filter_map(|at| {
+            if bytes[at] == b'3' {
+                (lower(at.checked_sub(1)) == Some(b'p') && lower(Some(at + 1)) == Some(b'p'))
+                    .then(|| at - 1)
+            } else {
+                (lower(at.checked_sub(1)) == Some(b'p') && lower(at.checked_sub(2)) == Some(b'c'))
+                    .then(|| at - 2)
+            }
+        })
+        .collect()
 }
 
 fn is_ident_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
+
+/// What a byte means to the item lexer: most bytes mean nothing and are stepped over.
+const PLAIN: u8 = 0;
+const IDENT: u8 = 1;
+const SPECIAL: u8 = 2;
+
+const fn byte_classes() -> [u8; 256] {
+    let mut classes = [PLAIN; 256];
+    let mut byte = 0;
+    while byte < 256 {
+        let b = byte as u8;
+        classes[byte] = if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
+            IDENT
+        } else if matches!(
+            b,
+            b'/' | b'"' | b'\'' | b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';'
+        ) {
+            SPECIAL
+        } else {
+            PLAIN
+        };
+        byte += 1;
+    }
+    classes
+}
+
+static CLASSES: [u8; 256] = byte_classes();
 
 /// The top-level items of `source`, found without parsing.
 fn items(source: &str) -> Vec<Item> {
@@ -85,37 +131,58 @@ fn items(source: &str) -> Vec<Item> {
     let mut item = Item::default();
     let mut started = false;
     let mut depth = 0usize;
-    // The previous identifier, to see `const NAME`, `static NAME`, `let NAME`.
-    let mut previous: Option<(usize, usize)> = None;
-    let mut before_previous: Option<(usize, usize)> = None;
+    // After `let`, `const`, `static` (and `mut`), the next identifier is a name being bound.
+    let mut binding = false;
     let mut at = 0;
-    let word = |range: (usize, usize)| &source[range.0..range.1];
     while at < bytes.len() {
         let byte = bytes[at];
-        if is_hit(bytes, at) {
-            item.hit = true;
+        let class = CLASSES[byte as usize];
+        if class == PLAIN {
+            if !started && !byte.is_ascii_whitespace() {
+                item.start = at;
+                started = true;
+            }
+            at += 1;
+            continue;
         }
-        if !started && !byte.is_ascii_whitespace() {
+        if !started {
             item.start = at;
             started = true;
         }
+        if class == IDENT {
+            if matches!(byte, b'r' | b'b' | b'c')
+                && let Some(end) = raw_string_end(bytes, at)
+            {
+                at = end;
+                continue;
+            }
+            let mut end = at + 1;
+            while end < bytes.len() && is_ident_char(bytes[end]) {
+                end += 1;
+            }
+            match &bytes[at..end] {
+                b"let" | b"const" | b"static" => binding = true,
+                b"mut" | b"ref" => {}
+                _ if binding => {
+                    item.binds.push((at, end));
+                    binding = false;
+                }
+                _ => item.uses.push((at, end)),
+            }
+            at = end;
+            continue;
+        }
         match byte {
             b'/' if bytes.get(at + 1) == Some(&b'/') => {
-                let end = source[at..].find('\n').map_or(bytes.len(), |i| at + i);
-                item.hit |= (at..end).any(|i| is_hit(bytes, i));
-                at = end;
+                at = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
                 continue;
             }
             b'/' if bytes.get(at + 1) == Some(&b'*') => {
-                let end = block_comment_end(bytes, at);
-                item.hit |= (at..end).any(|i| is_hit(bytes, i));
-                at = end;
+                at = block_comment_end(bytes, at);
                 continue;
             }
             b'"' => {
-                let end = string_end(bytes, at + 1);
-                item.hit |= (at..end).any(|i| is_hit(bytes, i));
-                at = end;
+                at = string_end(bytes, at + 1);
                 continue;
             }
             b'\'' => {
@@ -137,6 +204,7 @@ fn items(source: &str) -> Vec<Item> {
                     item.end = end;
                     items.push(std::mem::take(&mut item));
                     started = false;
+                    binding = false;
                     at = end;
                     continue;
                 }
@@ -145,48 +213,18 @@ fn items(source: &str) -> Vec<Item> {
                 item.end = at + 1;
                 items.push(std::mem::take(&mut item));
                 started = false;
-                previous = None;
-                before_previous = None;
+                binding = false;
                 at += 1;
-                continue;
-            }
-            _ if is_ident_start(byte) => {
-                if let Some(end) = raw_string_end(bytes, at) {
-                    item.hit |= (at..end).any(|i| is_hit(bytes, i));
-                    at = end;
-                    continue;
-                }
-                let mut end = at + 1;
-                while end < bytes.len() && is_ident_char(bytes[end]) {
-                    end += 1;
-                }
-                let current = (at, end);
-                // `let mut NAME`, `static mut NAME`: skip the `mut`.
-                let binder = matches!(
-                    (before_previous.map(word), previous.map(word)),
-                    (Some("let" | "static"), Some("mut")) | (_, Some("const" | "static" | "let"))
-                );
-                if binder && word(current) != "mut" {
-                    item.binds.push(word(current).to_string());
-                } else {
-                    item.uses.push(word(current).to_string());
-                }
-                before_previous = previous;
-                previous = Some(current);
-                at = end;
                 continue;
             }
             _ => {}
         }
+        binding = binding && byte == b'(';
         at += 1;
     }
     if started {
         item.end = bytes.len();
         items.push(item);
-    }
-    for item in &mut items {
-        item.uses.sort_unstable();
-        item.uses.dedup();
     }
     items
 }
@@ -216,12 +254,15 @@ fn block_comment_end(bytes: &[u8], at: usize) -> usize {
 
 /// The end of a `"..."` string whose contents start at `at`.
 fn string_end(bytes: &[u8], mut at: usize) -> usize {
-    while at < bytes.len() {
-        match bytes[at] {
-            b'\\' => at += 2,
-            b'"' => return at + 1,
-            _ => at += 1,
+    while let Some(found) = bytes
+        .get(at..)
+        .and_then(|rest| memchr::memchr2(b'"', b'\\', rest))
+    {
+        at += found;
+        if bytes[at] == b'"' {
+            return at + 1;
         }
+        at += 2;
     }
     bytes.len()
 }

@@ -85,7 +85,7 @@ pub fn find_directive(text: &str, name: &str) -> Option<usize> {
 
 /// Copies `source[range]`, undoing one level of quote escaping.
 pub(super) fn unquote(source: &str, range: std::ops::Range<usize>) -> MappedText {
-    let mut mapped = MappedText::empty_at(range.start);
+    let mut mapped = MappedText::with_capacity(range.start, range.len());
     let mut at = range.start;
     'outer: while at < range.end {
         let rest = &source[at..range.end];

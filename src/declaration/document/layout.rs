@@ -270,6 +270,7 @@ pub fn recognize(text: &str) -> Option<&'static Language> {
             }
             let automaton = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
                 .build(&literals)
                 .ok()?;
             Some((automaton, owners))
