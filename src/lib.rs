@@ -128,6 +128,7 @@ pub fn lint_stdin(name: &Path, text: &str, config: &Config) -> Result<Report, Ru
         text,
         kind,
         &config.rules,
+        Origin::Path(name),
         declared.as_ref().map(|d| (d, name)),
     );
     let mut report = Report {
@@ -190,7 +191,7 @@ fn sort(report: &mut Report) {
 pub fn lint_source(name: &str, text: &str, kind: FileKind, rules: &RuleSettings) -> Report {
     let mut db = SourceDb::default();
     let file = db.add(SourceFile::new(name, text));
-    let diagnostics = check_text(file, text, kind, rules, None);
+    let diagnostics = check_text(file, text, kind, rules, Origin::Memory, None);
     let mut report = Report {
         db,
         diagnostics,
@@ -268,7 +269,7 @@ fn lint_input(
         return match decoded {
             Ok(text) if !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
             Ok(text) => {
-                let diagnostics = check_text(file, &text, kind, rules, declared);
+                let diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
                 (Some(text), diagnostics)
             }
             Err(offset) => {
@@ -285,7 +286,7 @@ fn lint_input(
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let diagnostics = check_text(file, &text, kind, rules, declared);
+            let diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
             (Some(text), diagnostics)
         }
         Err(err) => {
@@ -294,7 +295,7 @@ fn lint_input(
             let offset = err.utf8_error().valid_up_to();
             let bytes = err.into_bytes();
             let (text, replaced, _) = source::decode_replacing_invalid(bytes);
-            let mut diagnostics = check_text(file, &text, kind, rules, declared);
+            let mut diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
             let message = format!(
                 "not UTF-8: {replaced} byte{} from offset {offset} on {} read as `?`",
                 if replaced == 1 { "" } else { "s" },
@@ -324,19 +325,40 @@ fn describe_syn_error(message: &str) -> &str {
     }
 }
 
+/// Where a text came from, when that changes how it is read.
+#[derive(Clone, Copy)]
+enum Origin<'p> {
+    /// A file at this path (walked, named, or the name given to stdin).
+    Path(&'p Path),
+    /// A text with no file name worth trusting (an editor buffer, an example).
+    Memory,
+}
+
+impl Origin<'_> {
+    fn is_server_config(self) -> bool {
+        match self {
+            Origin::Path(path) => extract::is_server_config(path),
+            Origin::Memory => false,
+        }
+    }
+}
+
 /// Extract, parse and check one decoded file.
 fn check_text(
     file: FileId,
     text: &str,
     kind: FileKind,
     rules: &RuleSettings,
+    origin: Origin<'_>,
     declared: Option<(&DeclaredPolicies, &std::path::Path)>,
 ) -> Vec<Diagnostic> {
-    if kind == FileKind::Text && extract::is_generated_documentation(text) {
+    // Generated documentation and published policies are pages; a server config is neither.
+    let page = kind == FileKind::Text && !origin.is_server_config();
+    if page && extract::is_generated_documentation(text) {
         // A page a documentation generator made quotes code; it sends nothing.
         return Vec::new();
     }
-    if kind == FileKind::Text && declaration::document::recognize(text).is_some() {
+    if page && declaration::document::recognize(text).is_some() {
         // A published privacy policy: its `CP=` lines are what it publishes, not headers sent.
         // It gets the document's own rules, unless it is the declaration, checked as such.
         if declared.is_some_and(|(declared, path)| declared.is_declaration_file(path)) {

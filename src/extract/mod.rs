@@ -222,6 +222,21 @@ impl FileKind {
     }
 }
 
+/// Whether `path` is a web-server configuration (`.conf`, `.htaccess`, ...): never a page, so
+/// neither generated documentation nor a published policy, and spared those whole-text scans.
+pub fn is_server_config(path: &std::path::Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|name| name.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    name == ".htaccess"
+        || name
+            .rsplit_once('.')
+            .is_some_and(|(_, extension)| SERVER_CONFIG_EXTENSIONS.contains(&extension))
+}
+
+const SERVER_CONFIG_EXTENSIONS: &[&str] = &["conf", "config", "htaccess", "nginx"];
+
 /// Program source that may set a P3P header, by the syntax of its comments and strings.
 const CODE_EXTENSIONS: &[(&str, Syntax)] = &[
     ("php", Syntax::Php),
@@ -297,8 +312,12 @@ pub fn is_generated_documentation(text: &str) -> bool {
     static FINDER: OnceLock<Option<AhoCorasick>> = OnceLock::new();
     FINDER
         .get_or_init(|| {
+            // A DFA without a prefilter: the case-insensitive prefilter's rare bytes are common in
+            // markup, and it made this scan the costliest step of a run (measured).
             AhoCorasick::builder()
                 .ascii_case_insensitive(true)
+                .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                .prefilter(false)
                 .build(GENERATED_DOCUMENTATION)
                 .ok()
         })

@@ -271,6 +271,9 @@ pub fn recognize(text: &str) -> Option<&'static Language> {
             let automaton = aho_corasick::AhoCorasick::builder()
                 .ascii_case_insensitive(true)
                 .kind(Some(aho_corasick::AhoCorasickKind::DFA))
+                // The prefilter's rare bytes are common in markup (measured: it made this the
+                // costliest step of a run over many small config files).
+                .prefilter(false)
                 .build(&literals)
                 .ok()?;
             Some((automaton, owners))
