@@ -34,6 +34,15 @@ impl std::fmt::Display for ReadError {
 
 /// Reads a regular file of at most `limit` bytes.
 pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    read_into(path, limit, &mut bytes)?;
+    Ok(bytes)
+}
+
+/// `read`, into `bytes` (cleared first): a checker thread reuses one buffer for every file, so
+/// the many files that cannot emit cost no allocation.
+pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<(), ReadError> {
+    bytes.clear();
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
     #[cfg(unix)]
@@ -49,14 +58,14 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
         return Err(ReadError::NotRegular);
     }
     let expected = metadata.len().min(limit).saturating_add(1);
-    let mut bytes = Vec::with_capacity(usize::try_from(expected).unwrap_or(0));
+    bytes.reserve(usize::try_from(expected).unwrap_or(0));
     file.take(limit.saturating_add(1))
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(ReadError::Io)?;
     if bytes.len() as u64 > limit {
         return Err(ReadError::TooLarge { limit });
     }
-    Ok(bytes)
+    Ok(())
 }
 
 #[cfg(test)]

@@ -251,8 +251,20 @@ fn lint_input(
             return (None, rules.resolve(vec![diagnostic]));
         }
     };
-    let bytes = match files::read(&input.path, max_file_size) {
-        Ok(bytes) => bytes,
+    thread_local! {
+        /// Each checker thread reads every file into the same buffer.
+        static READ_BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let read = READ_BUFFER.with_borrow_mut(|buffer| {
+        files::read_into(&input.path, max_file_size, buffer)?;
+        // Most files cannot emit: judged in the buffer, and only the others are copied out.
+        // UTF-16 text hides `p3p` from the byte prefilter, so it is always decoded.
+        let worth_checking = source::is_utf16(buffer) || extract::may_emit(buffer);
+        Ok::<_, files::ReadError>(worth_checking.then(|| buffer.clone()))
+    });
+    let bytes = match read {
+        Ok(Some(bytes)) => bytes,
+        Ok(None) => return (None, Vec::new()),
         Err(files::ReadError::TooLarge { limit }) => {
             // It grew after discovery, or the file system under-reported its size (/proc).
             let message = format!("skipped: over the {limit}-byte limit");
@@ -269,7 +281,14 @@ fn lint_input(
         return match decoded {
             Ok(text) if !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
             Ok(text) => {
-                let diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
+                let diagnostics = check_text(
+                    file,
+                    &text,
+                    kind,
+                    rules,
+                    Origin::Path(&input.path),
+                    declared,
+                );
                 (Some(text), diagnostics)
             }
             Err(offset) => {
@@ -286,7 +305,14 @@ fn lint_input(
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
+            let diagnostics = check_text(
+                file,
+                &text,
+                kind,
+                rules,
+                Origin::Path(&input.path),
+                declared,
+            );
             (Some(text), diagnostics)
         }
         Err(err) => {
@@ -295,7 +321,14 @@ fn lint_input(
             let offset = err.utf8_error().valid_up_to();
             let bytes = err.into_bytes();
             let (text, replaced, _) = source::decode_replacing_invalid(bytes);
-            let mut diagnostics = check_text(file, &text, kind, rules, Origin::Path(&input.path), declared);
+            let mut diagnostics = check_text(
+                file,
+                &text,
+                kind,
+                rules,
+                Origin::Path(&input.path),
+                declared,
+            );
             let message = format!(
                 "not UTF-8: {replaced} byte{} from offset {offset} on {} read as `?`",
                 if replaced == 1 { "" } else { "s" },

@@ -190,6 +190,11 @@ pub fn decode_replacing_invalid(bytes: Vec<u8>) -> (String, usize, usize) {
 /// files so), decoded. `None` when there is no such mark; the error is the offset of the first
 /// unpaired surrogate or of a dangling last byte. Offsets in the result are the decoded text's,
 /// not the file's, so such files are reported but never fixed.
+/// Whether `bytes` start with a UTF-16 byte-order mark (`decode_utf16` decodes those).
+pub fn is_utf16(bytes: &[u8]) -> bool {
+    matches!(bytes, [0xFF, 0xFE, ..] | [0xFE, 0xFF, ..])
+}
+
 pub fn decode_utf16(bytes: &[u8]) -> Option<Result<String, usize>> {
     let little_endian = match bytes {
         [0xFF, 0xFE, ..] => true,
