@@ -215,6 +215,9 @@ fn walk_error(root: &Path, err: &ignore::Error) -> Input {
 /// to lint.toml's directory.
 struct PathFilter {
     root: PathBuf,
+    /// The working directory, read once: `std::path::absolute` asks the OS for it every time,
+    /// and the filter runs for every entry of the walk.
+    cwd: Option<PathBuf>,
     include: Option<(GlobSet, GlobSet)>,
     exclude: (GlobSet, GlobSet),
     tests: (GlobSet, GlobSet),
@@ -224,6 +227,7 @@ impl PathFilter {
     fn new(config: &Config) -> PathFilter {
         PathFilter {
             root: config.absolute_root(),
+            cwd: std::env::current_dir().ok(),
             include: (!config.include.is_empty()).then(|| split_globs(&config.include)),
             exclude: split_globs(&config.exclude),
             tests: split_globs(&config.tests),
@@ -231,7 +235,16 @@ impl PathFilter {
     }
 
     fn relative(&self, path: &Path) -> PathBuf {
-        let absolute = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let absolute = match &self.cwd {
+            // What `std::path::absolute` gives on Unix: joined to the working directory, `.`
+            // components dropped, `..` kept.
+            Some(cwd) if cfg!(unix) && path.is_relative() => cwd
+                .join(path)
+                .components()
+                .filter(|component| *component != std::path::Component::CurDir)
+                .collect(),
+            _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
+        };
         absolute
             .strip_prefix(&self.root)
             .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
