@@ -400,6 +400,8 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
     for (_, id) in listings.iter().filter(|(wanted, _)| *wanted) {
         config.rules.enable(registry().rule(*id));
     }
+    // Only source snippets and fixes need the checked texts; machine output needs positions.
+    config.keep_sources = options.output_format == Format::Full || options.fix;
     let paths = match options.paths.is_empty() {
         true => vec![std::path::PathBuf::from(".")],
         false => options.paths.clone(),

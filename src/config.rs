@@ -79,6 +79,9 @@ pub struct Config {
     /// The policy was named on the command line (`check --policy`): the user chose the file, so
     /// it is read wherever it is, like a checked path.
     pub policy_named: bool,
+    /// Keep the text of checked files with findings (source snippets, `--fix`). Machine output
+    /// needs positions only, and drops the texts as files finish.
+    pub keep_sources: bool,
     /// `[policy] web-roots`: directories under a checked directory where the site's files are
     /// served from, searched for `w3c/p3p.xml` after the checked directory itself.
     pub web_roots: Vec<String>,
@@ -118,6 +121,7 @@ impl Config {
             rules: RuleSettings::default(),
             policy_file: None,
             policy_named: false,
+            keep_sources: true,
             web_roots: DEFAULT_WEB_ROOTS.iter().map(|s| s.to_string()).collect(),
             policy_map: Vec::new(),
         }

@@ -71,18 +71,32 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         .as_ref()
         .filter(|l| l.usable)
         .map(|l| DeclaredPolicies::new(l, config));
-    let check_all = || -> Vec<(Option<String>, Vec<Diagnostic>)> {
+    // Each file leaves the parallel stage as what the report needs of it: its text only when
+    // it has findings and the output prints source lines, else the positions the findings name.
+    let check_all = || -> Vec<(SourceFile, Vec<Diagnostic>)> {
         inputs
             .par_iter()
             .enumerate()
             .map(|(index, input)| {
-                lint_input(
-                    FileId(index),
+                let file = FileId(index);
+                let (text, diagnostics) = lint_input(
+                    file,
                     input,
                     config.max_file_size,
                     &config.rules,
                     declared.as_ref(),
-                )
+                );
+                let text = if diagnostics.is_empty() { None } else { text };
+                // `check` with no path walks `.`; show `src/a.rs`, not `./src/a.rs`.
+                let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
+                let mut source =
+                    SourceFile::new(shown.display().to_string(), text.unwrap_or_default())
+                        .with_path(input.path.clone());
+                source.in_tests = input.in_tests;
+                if !config.keep_sources && !diagnostics.is_empty() {
+                    source = source.keep_positions(offsets_in(&diagnostics, file));
+                }
+                (source, diagnostics)
             })
             .collect()
     };
@@ -98,19 +112,29 @@ pub fn lint(paths: &[PathBuf], config: &Config) -> Result<Report, RunError> {
         files_checked: inputs.len(),
         ..Report::default()
     };
-    for (input, (text, diagnostics)) in inputs.iter().zip(outcomes) {
-        // Only files with findings keep their text; ids stay equal to input indices.
-        let text = if diagnostics.is_empty() { None } else { text };
-        // `check` with no path walks `.`; show `src/a.rs`, not `./src/a.rs`.
-        let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
-        let name = shown.display().to_string();
-        let mut file =
-            SourceFile::new(name, text.unwrap_or_default()).with_path(input.path.clone());
-        file.in_tests = input.in_tests;
-        report.db.add(file);
+    // Ids stay equal to input indices.
+    for (source, diagnostics) in outcomes {
+        report.db.add(source);
         report.diagnostics.extend(diagnostics);
     }
     finish(report, loaded, config)
+}
+
+/// Every offset the findings name in file `id`: label ends and fix edits.
+fn offsets_in(diagnostics: &[Diagnostic], id: FileId) -> Vec<usize> {
+    let mut offsets = Vec::new();
+    for diagnostic in diagnostics {
+        let labels = std::iter::once(&diagnostic.primary).chain(&diagnostic.related);
+        for label in labels.filter(|label| label.file == id) {
+            offsets.extend([label.span.start, label.span.end]);
+        }
+        if let Some(fix) = &diagnostic.fix {
+            for edit in fix.edits.iter().filter(|edit| edit.file == id) {
+                offsets.extend([edit.span.start, edit.span.end]);
+            }
+        }
+    }
+    offsets
 }
 
 /// Checks a text read from stdin as if it were the file `name` (`check - --stdin-filename`):

@@ -27,6 +27,9 @@ pub struct SourceFile {
     /// For texts that are not all ASCII: characters before every `CHAR_BLOCK`-th byte, so a
     /// column is found by counting at most one block, however long the line.
     chars_before_block: Option<Vec<usize>>,
+    /// Set when the text was dropped after checking (machine output needs positions, not
+    /// lines): the position of every offset a finding names, sorted by offset.
+    positions: Option<Vec<(usize, Position)>>,
 }
 
 /// Bytes between two character-count checkpoints.
@@ -59,7 +62,24 @@ impl SourceFile {
             text,
             line_starts,
             chars_before_block,
+            positions: None,
         }
+    }
+
+    /// Keeps only the positions of `offsets` and drops the text and its indexes: what a report
+    /// that prints no source lines needs of a file, for a fraction of the memory.
+    pub fn keep_positions(mut self, offsets: impl IntoIterator<Item = usize>) -> SourceFile {
+        let mut positions: Vec<(usize, Position)> = offsets
+            .into_iter()
+            .map(|offset| (offset, self.position(offset)))
+            .collect();
+        positions.sort_unstable_by_key(|(offset, _)| *offset);
+        positions.dedup_by_key(|(offset, _)| *offset);
+        self.positions = Some(positions);
+        self.text = String::new();
+        self.line_starts = vec![0];
+        self.chars_before_block = None;
+        self
     }
 
     /// Characters in `text[..offset]`, in time bounded by `CHAR_BLOCK`.
@@ -105,6 +125,15 @@ impl SourceFile {
 
     /// One-based line and one-based column counted in characters (Unicode scalar values).
     pub fn position(&self, offset: usize) -> Position {
+        if let Some(positions) = &self.positions {
+            // Offsets were kept for every span of every finding; any other is a caller's bug,
+            // answered with the nearest kept position before it rather than a panic.
+            let index = positions.partition_point(|(kept, _)| *kept <= offset);
+            return index
+                .checked_sub(1)
+                .and_then(|i| positions.get(i))
+                .map_or(Position { line: 1, column: 1 }, |(_, position)| *position);
+        }
         let offset = self.floor_char_boundary(offset.min(self.text.len()));
         let line = self.line_index(offset);
         Position {

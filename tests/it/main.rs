@@ -3,11 +3,11 @@
 
 mod cli;
 mod documents;
+mod fast_paths;
 mod fixtures;
 mod fuzz_regressions;
 mod hostile;
 mod ie6;
 mod lsp;
 mod rules;
-mod rust_cut;
 mod tidy;

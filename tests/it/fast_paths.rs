@@ -1,6 +1,9 @@
-//! The Rust extractor gives syn only the items that can emit (and what they use): a differential
-//! test against whole-file parsing on generated files: same emissions, same spans, whenever the
-//! whole file parses; a syntax error only in items that cannot emit is no longer a failure.
+//! Every shortcut taken for speed answers as the plain way does. The Rust extractor gives syn
+//! only the items that can emit (and what they use): a differential test against whole-file
+//! parsing on generated files (same emissions, same spans, whenever the whole file parses; a
+//! syntax error only in items that cannot emit is no longer a failure). The vectorised
+//! prefilter against a plain search; machine output without the checked texts against output
+//! with them.
 
 use p3plint::extract::rust::{extract, extract_whole};
 use proptest::prelude::*;
@@ -84,5 +87,34 @@ proptest! {
         let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
         let plain = lower.windows(3).any(|w| w == b"p3p" || w == b"cp=");
         prop_assert_eq!(p3plint::extract::may_emit(&bytes), plain);
+    }
+}
+
+/// Machine output drops each checked text as soon as its findings have their positions: every
+/// format that prints no source lines must print exactly what it printed with the texts kept.
+#[test]
+fn machine_output_is_the_same_without_the_texts() {
+    use p3plint::config::Config;
+    use p3plint::report::{Format, render};
+    let root = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures");
+    let mut config = Config::defaults(root.clone());
+    let mut everything = p3plint::config::RuleSettings::default();
+    everything.select(
+        &p3plint::rules::registry()
+            .rules()
+            .iter()
+            .collect::<Vec<_>>(),
+    );
+    config.rules = everything;
+    let kept = p3plint::lint(std::slice::from_ref(&root), &config).expect("fixtures exist");
+    config.keep_sources = false;
+    let dropped = p3plint::lint(std::slice::from_ref(&root), &config).expect("fixtures exist");
+    assert!(kept.diagnostics.len() > 100, "{}", kept.diagnostics.len());
+    for format in [Format::Concise, Format::Json, Format::Sarif, Format::Github] {
+        assert_eq!(
+            render(&kept, format, false),
+            render(&dropped, format, false),
+            "{format:?}"
+        );
     }
 }
