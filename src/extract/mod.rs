@@ -270,18 +270,34 @@ const TEXT_EXTENSIONS: &[&str] = &[
 /// them is skipped before it is decoded or parsed.
 pub const PREFILTER_NEEDLES: [&str; 2] = ["p3p", "cp="];
 
-/// Whether the file can contain an emission at all: one of `PREFILTER_NEEDLES`, ignoring ASCII
-/// case. A vectorised scan for their middle and last bytes (`3`, `=`) and a look at the bytes
-/// around each: measured 2.5x faster than an ASCII-case-insensitive Aho-Corasick on real source.
-pub fn may_emit(bytes: &[u8]) -> bool {
+/// Where a prefilter needle starts in `bytes`, in order: `p3p` or `cp=`, ignoring ASCII case
+/// (`Needle::CpDirective` for the second). A vectorised scan for their middle and last bytes
+/// (`3`, `=`) and a look at the bytes around each: measured 2.5x faster than an
+/// ASCII-case-insensitive Aho-Corasick on real source.
+pub fn needles(bytes: &[u8]) -> impl Iterator<Item = (usize, Needle)> + '_ {
     let lower = |at: Option<usize>| at.and_then(|at| bytes.get(at)).map(u8::to_ascii_lowercase);
-    memchr::memchr2_iter(b'3', b'=', bytes).any(|at| {
+    memchr::memchr2_iter(b'3', b'=', bytes).filter_map(move |at| {
         if bytes[at] == b'3' {
-            lower(at.checked_sub(1)) == Some(b'p') && lower(Some(at + 1)) == Some(b'p')
+            (lower(at.checked_sub(1)) == Some(b'p') && lower(Some(at + 1)) == Some(b'p'))
+                .then(|| (at - 1, Needle::P3p))
         } else {
-            lower(at.checked_sub(1)) == Some(b'p') && lower(at.checked_sub(2)) == Some(b'c')
+            (lower(at.checked_sub(1)) == Some(b'p') && lower(at.checked_sub(2)) == Some(b'c'))
+                .then(|| (at - 2, Needle::CpDirective))
         }
     })
+}
+
+/// Which of `PREFILTER_NEEDLES` was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needle {
+    P3p,
+    CpDirective,
+}
+
+/// Whether the file can contain an emission at all: one of `PREFILTER_NEEDLES`, ignoring ASCII
+/// case.
+pub fn may_emit(bytes: &[u8]) -> bool {
+    needles(bytes).next().is_some()
 }
 
 /// What documentation generators write into the pages they make. A page that says it was

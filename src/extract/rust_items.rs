@@ -79,18 +79,7 @@ pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
 
 /// Where the prefilter's needles (`p3p`, `cp=`, any case) start, in order.
 fn hits(bytes: &[u8]) -> Vec<usize> {
-    let lower = |at: Option<usize>| at.and_then(|at| bytes.get(at)).map(u8::to_ascii_lowercase);
-    memchr::memchr2_iter(b'3', b'=', bytes)
-        .filter_map(|at| {
-            if bytes[at] == b'3' {
-                (lower(at.checked_sub(1)) == Some(b'p') && lower(Some(at + 1)) == Some(b'p'))
-                    .then(|| at - 1)
-            } else {
-                (lower(at.checked_sub(1)) == Some(b'p') && lower(at.checked_sub(2)) == Some(b'c'))
-                    .then(|| at - 2)
-            }
-        })
-        .collect()
+    super::needles(bytes).map(|(at, _)| at).collect()
 }
 
 fn is_ident_char(byte: u8) -> bool {

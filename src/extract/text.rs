@@ -18,17 +18,28 @@ const QUOTE_ESCAPES: &[(&str, char)] = &[
 ];
 
 pub fn extract(source: &str) -> Vec<Emission> {
+    let bytes = source.as_bytes();
     let mut emissions = Vec::new();
-    let mut line_start = 0;
-    for line in source.split_inclusive('\n') {
-        let line_end = line_start + line.trim_end_matches(['\n', '\r']).len();
+    let mut previous_line = None;
+    // Only lines holding a `cp=` can hold a directive: they are found by the prefilter's scan,
+    // and every other line is never looked at.
+    for (at, needle) in super::needles(bytes) {
+        if needle != super::Needle::CpDirective {
+            continue;
+        }
+        let line_start = memchr::memrchr(b'\n', &bytes[..at]).map_or(0, |i| i + 1);
+        if previous_line == Some(line_start) {
+            continue;
+        }
+        previous_line = Some(line_start);
+        let line_end = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
+        let line_end = line_start + source[line_start..line_end].trim_end_matches('\r').len();
         if let Some(start) = directive_start(&source[line_start..line_end]) {
             emissions.push(Emission {
                 text: unquote(source, line_start + start..line_end),
                 context: Context::Embedded,
             });
         }
-        line_start += line.len();
     }
     emissions
 }
