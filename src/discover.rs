@@ -234,7 +234,22 @@ impl PathFilter {
         }
     }
 
-    fn relative(&self, path: &Path) -> PathBuf {
+    fn relative<'p>(&self, path: &'p Path) -> std::borrow::Cow<'p, Path> {
+        // The usual case, a path under the working directory when that is the project root:
+        // the path itself, without its `./`, and nothing allocated for it.
+        let under = path.strip_prefix(".").unwrap_or(path);
+        let plain = || {
+            under
+                .components()
+                .all(|component| matches!(component, std::path::Component::Normal(_)))
+        };
+        if cfg!(unix)
+            && path.is_relative()
+            && self.cwd.as_deref() == Some(self.root.as_path())
+            && plain()
+        {
+            return std::borrow::Cow::Borrowed(under);
+        }
         let absolute = match &self.cwd {
             // What `std::path::absolute` gives on Unix: joined to the working directory, `.`
             // components dropped, `..` kept.
@@ -245,9 +260,11 @@ impl PathFilter {
                 .collect(),
             _ => std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf()),
         };
-        absolute
-            .strip_prefix(&self.root)
-            .map_or_else(|_| path.to_path_buf(), Path::to_path_buf)
+        std::borrow::Cow::Owned(
+            absolute
+                .strip_prefix(&self.root)
+                .map_or_else(|_| path.to_path_buf(), Path::to_path_buf),
+        )
     }
 
     fn matches(&self, (components, paths): &(GlobSet, GlobSet), path: &Path) -> bool {
