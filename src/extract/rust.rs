@@ -71,7 +71,7 @@ pub fn extract(source: &str) -> Result<Vec<Emission>, ParseFailure> {
     // Most of a file cannot emit: syn gets only the items that can (and what they use); when
     // that cut does not parse, the whole file is parsed, so findings are the same either way.
     if let Some(cut) = super::rust_items::keep_items_that_can_emit(&prepared)
-        && let Ok(emissions) = parse_prepared(source, &cut)
+        && let Ok(emissions) = parse_in(source, &cut.text, cut.window)
     {
         return Ok(emissions);
     }
@@ -89,8 +89,6 @@ pub fn extract_whole(source: &str) -> Result<Vec<Emission>, ParseFailure> {
 /// Lexes, sizes the stack for, parses and walks `prepared` (the file, or the file with items
 /// blanked; offsets equal to `source`'s either way).
 fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFailure> {
-    // Only the window from the first to the last word is lexed: a cut file is mostly blanks,
-    // and proc-macro2 indexes every byte it is given. Its offsets are then `base` short.
     let bytes = prepared.as_bytes();
     let base = bytes
         .iter()
@@ -101,7 +99,18 @@ fn parse_prepared(source: &str, prepared: &str) -> Result<Vec<Emission>, ParseFa
         .rposition(|b| !b.is_ascii_whitespace())
         .map_or(base, |last| last + 1)
         .max(base);
-    let prepared = &prepared[base..end];
+    parse_in(source, prepared, base..end)
+}
+
+/// Lexes, parses and walks `prepared[window]`. Only the window is lexed: a cut file is mostly
+/// blanks, and proc-macro2 indexes every byte it is given. Its offsets are then `base` short.
+fn parse_in(
+    source: &str,
+    prepared: &str,
+    window: std::ops::Range<usize>,
+) -> Result<Vec<Emission>, ParseFailure> {
+    let base = window.start.min(prepared.len());
+    let prepared = &prepared[base..window.end.clamp(base, prepared.len())];
     let shift = |span: std::ops::Range<usize>| span.start + base..span.end + base;
     // proc-macro2's lexer is iterative; counting its tokens tells how deep syn could go.
     let tokens: TokenStream = match prepared.parse() {

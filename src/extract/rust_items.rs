@@ -9,19 +9,18 @@
 
 use std::collections::{HashMap, HashSet};
 
-/// One top-level item: its byte range, the names it binds, the names it uses (as byte ranges).
-#[derive(Debug, Default)]
+/// One top-level item: its byte range.
+#[derive(Debug, Default, Clone, Copy)]
 struct Item {
     start: usize,
     end: usize,
-    binds: Vec<(usize, usize)>,
-    uses: Vec<(usize, usize)>,
 }
 
 /// `source` with every item that cannot emit blanked, or `None` when nothing would be blanked
 /// (then the whole file is parsed as it is).
-pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
-    let hits = hits(source.as_bytes());
+pub fn keep_items_that_can_emit(source: &str) -> Option<Cut> {
+    let bytes = source.as_bytes();
+    let hits = hits(bytes);
     if hits.is_empty() {
         return None;
     }
@@ -29,26 +28,39 @@ pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
     if items.len() < 2 {
         return None;
     }
-    let word = |(start, end): (usize, usize)| &source[start..end];
-    let mut keep: Vec<bool> = items
-        .iter()
-        .map(|item| {
-            let first = hits.partition_point(|&hit| hit < item.start);
-            hits.get(first).is_some_and(|&hit| hit < item.end)
-        })
-        .collect();
+    let item_at = |offset: usize| {
+        let index = items.partition_point(|item| item.start <= offset);
+        index.checked_sub(1).filter(|&i| offset < items[i].end)
+    };
+    let mut keep = vec![false; items.len()];
+    for &hit in &hits {
+        if let Some(index) = item_at(hit) {
+            keep[index] = true;
+        }
+    }
+    // Which items bind each name (`let`, `const`, `static`), found by searching for the three
+    // keywords: one in a string or comment only makes an item look like a binder, which keeps
+    // more than needed, never less.
     let mut binders: HashMap<&str, Vec<usize>> = HashMap::new();
-    for (index, item) in items.iter().enumerate() {
-        for &bound in &item.binds {
-            binders.entry(word(bound)).or_default().push(index);
+    for keyword in ["let", "const", "static"] {
+        for at in memchr::memmem::find_iter(bytes, keyword) {
+            let end = at + keyword.len();
+            let whole = (at == 0 || !is_ident_char(bytes[at - 1]))
+                && bytes.get(end).is_some_and(|b| !is_ident_char(*b));
+            if !whole {
+                continue;
+            }
+            if let (Some(name), Some(index)) = (bound_name(source, end), item_at(at)) {
+                binders.entry(name).or_default().push(index);
+            }
         }
     }
     // The names kept items use, and the items that bind them, until nothing new is added.
     let mut used: HashSet<&str> = HashSet::new();
     let mut frontier: Vec<usize> = (0..items.len()).filter(|&i| keep[i]).collect();
     while let Some(index) = frontier.pop() {
-        for &name in &items[index].uses {
-            let name = word(name);
+        let item = items[index];
+        for name in identifiers(&source[item.start..item.end]) {
             if !used.insert(name) {
                 continue;
             }
@@ -63,18 +75,61 @@ pub fn keep_items_that_can_emit(source: &str) -> Option<String> {
     if keep.iter().all(|k| *k) {
         return None;
     }
-    let mut bytes = source.as_bytes().to_vec();
+    let mut blanked = bytes.to_vec();
     for (item, kept) in items.iter().zip(&keep) {
         if !kept {
-            for byte in &mut bytes[item.start..item.end] {
-                if *byte != b'\n' {
-                    *byte = b' ';
-                }
+            // Spaces, line breaks kept: a fill between the line breaks memchr finds.
+            let mut from = item.start;
+            for newline in memchr::memchr_iter(b'\n', &bytes[item.start..item.end]) {
+                blanked[from..item.start + newline].fill(b' ');
+                from = item.start + newline + 1;
             }
+            blanked[from..item.end].fill(b' ');
         }
     }
+    let kept = || items.iter().zip(&keep).filter(|(_, kept)| **kept);
+    let window = kept().next().map_or(0, |(item, _)| item.start)
+        ..kept().last().map_or(0, |(item, _)| item.end);
     // Whole items, so whole characters, were replaced: the text is still UTF-8.
-    String::from_utf8(bytes).ok()
+    String::from_utf8(blanked)
+        .ok()
+        .map(|text| Cut { text, window })
+}
+
+/// A file with the items that cannot emit blanked.
+pub struct Cut {
+    pub text: String,
+    /// From the first kept item's start to the last one's end: all syn needs to see.
+    pub window: std::ops::Range<usize>,
+}
+
+/// The name a binding keyword ending at `at` introduces: the next identifier, past `mut`/`ref`.
+fn bound_name(source: &str, mut at: usize) -> Option<&str> {
+    let bytes = source.as_bytes();
+    loop {
+        while bytes
+            .get(at)
+            .is_some_and(|b| b.is_ascii_whitespace() || *b == b'(')
+        {
+            at += 1;
+        }
+        let start = at;
+        while bytes.get(at).is_some_and(|b| is_ident_char(*b)) {
+            at += 1;
+        }
+        match &source[start..at] {
+            "" => return None,
+            "mut" | "ref" => continue,
+            name => return Some(name),
+        }
+    }
+}
+
+/// Every identifier-like word of `text` (string contents included: a name in a string only
+/// keeps its binder too).
+fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    text.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .filter(|word| word.starts_with(|c: char| c.is_alphabetic() || c == '_'))
 }
 
 /// Where the prefilter's needles (`p3p`, `cp=`, any case) start, in order.
@@ -86,81 +141,50 @@ fn is_ident_char(byte: u8) -> bool {
     byte.is_ascii_alphanumeric() || byte == b'_' || byte >= 0x80
 }
 
-/// What a byte means to the item lexer: most bytes mean nothing and are stepped over.
-const PLAIN: u8 = 0;
-const IDENT: u8 = 1;
-const SPECIAL: u8 = 2;
-
-const fn byte_classes() -> [u8; 256] {
-    let mut classes = [PLAIN; 256];
-    let mut byte = 0;
-    while byte < 256 {
-        let b = byte as u8;
-        classes[byte] = if b.is_ascii_alphabetic() || b == b'_' || b >= 0x80 {
-            IDENT
-        } else if matches!(
-            b,
-            b'/' | b'"' | b'\'' | b'{' | b'}' | b'(' | b')' | b'[' | b']' | b';'
-        ) {
-            SPECIAL
-        } else {
-            PLAIN
-        };
-        byte += 1;
+/// Whether a byte can change the item structure: brackets, `;`, and what starts a string, a
+/// char or a comment. Everything else is stepped over in a tight loop.
+const fn structural_bytes() -> [bool; 256] {
+    let mut table = [false; 256];
+    let special = b"/\"'{}()[];";
+    let mut i = 0;
+    while i < special.len() {
+        table[special[i] as usize] = true;
+        i += 1;
     }
-    classes
+    table
 }
 
-static CLASSES: [u8; 256] = byte_classes();
+static STRUCTURAL: [bool; 256] = structural_bytes();
 
-/// The top-level items of `source`, found without parsing.
+/// The top-level items of `source`, found without parsing: an item ends at a `;` or a closing
+/// brace at depth 0, strings, raw strings, chars and comments aside.
 fn items(source: &str) -> Vec<Item> {
     let bytes = source.as_bytes();
     let mut items = Vec::new();
-    let mut item = Item::default();
-    let mut started = false;
+    let mut start: Option<usize> = None;
     let mut depth = 0usize;
-    // After `let`, `const`, `static` (and `mut`), the next identifier is a name being bound.
-    let mut binding = false;
     let mut at = 0;
+    // SSE4.2 finds the next of the structural bytes 16 bytes at a time.
+    let mut set = [0u8; 16];
+    let structural: &[u8] = b"/\"'{}()[];";
+    set[..structural.len()].copy_from_slice(structural);
+    let finder = jetscii::Bytes::new(set, structural.len() as i32, |byte: u8| {
+        STRUCTURAL[byte as usize]
+    });
     while at < bytes.len() {
-        let byte = bytes[at];
-        let class = CLASSES[byte as usize];
-        if class == PLAIN {
-            if !started && !byte.is_ascii_whitespace() {
-                item.start = at;
-                started = true;
-            }
-            at += 1;
-            continue;
+        let next = finder.find(&bytes[at..]).map_or(bytes.len(), |i| at + i);
+        if start.is_none()
+            && let Some(word) = bytes[at..next]
+                .iter()
+                .position(|b| !b.is_ascii_whitespace())
+        {
+            start = Some(at + word);
         }
-        if !started {
-            item.start = at;
-            started = true;
-        }
-        if class == IDENT {
-            if matches!(byte, b'r' | b'b' | b'c')
-                && let Some(end) = raw_string_end(bytes, at)
-            {
-                at = end;
-                continue;
-            }
-            let mut end = at + 1;
-            while end < bytes.len() && is_ident_char(bytes[end]) {
-                end += 1;
-            }
-            match &bytes[at..end] {
-                b"let" | b"const" | b"static" => binding = true,
-                b"mut" | b"ref" => {}
-                _ if binding => {
-                    item.binds.push((at, end));
-                    binding = false;
-                }
-                _ => item.uses.push((at, end)),
-            }
-            at = end;
-            continue;
-        }
+        at = next;
+        let Some(&byte) = bytes.get(at) else {
+            break;
+        };
+        let item_start = *start.get_or_insert(at);
         match byte {
             b'/' if bytes.get(at + 1) == Some(&b'/') => {
                 at = memchr::memchr(b'\n', &bytes[at..]).map_or(bytes.len(), |i| at + i);
@@ -171,7 +195,10 @@ fn items(source: &str) -> Vec<Item> {
                 continue;
             }
             b'"' => {
-                at = string_end(bytes, at + 1);
+                at = match raw_string_start(bytes, at) {
+                    Some(prefix) => raw_string_end(bytes, prefix).unwrap_or(bytes.len()),
+                    None => string_end(bytes, at + 1),
+                };
                 continue;
             }
             b'\'' => {
@@ -190,32 +217,52 @@ fn items(source: &str) -> Vec<Item> {
                     if trimmed.starts_with(';') {
                         end += rest.len() - trimmed.len() + 1;
                     }
-                    item.end = end;
-                    items.push(std::mem::take(&mut item));
-                    started = false;
-                    binding = false;
+                    items.push(Item {
+                        start: item_start,
+                        end,
+                    });
+                    start = None;
                     at = end;
                     continue;
                 }
             }
             b';' if depth == 0 => {
-                item.end = at + 1;
-                items.push(std::mem::take(&mut item));
-                started = false;
-                binding = false;
+                items.push(Item {
+                    start: item_start,
+                    end: at + 1,
+                });
+                start = None;
                 at += 1;
                 continue;
             }
             _ => {}
         }
-        binding = binding && byte == b'(';
         at += 1;
     }
-    if started {
-        item.end = bytes.len();
-        items.push(item);
+    if let Some(item_start) = start {
+        items.push(Item {
+            start: item_start,
+            end: bytes.len(),
+        });
     }
     items
+}
+
+/// For the `"` at `quote`: where its raw-string prefix (`r`, `br`, `cr`, then `#`s) starts, if
+/// it is the opening quote of a raw string.
+fn raw_string_start(bytes: &[u8], quote: usize) -> Option<usize> {
+    let mut at = quote;
+    while at > 0 && bytes[at - 1] == b'#' {
+        at -= 1;
+    }
+    if at == 0 || bytes[at - 1] != b'r' {
+        return None;
+    }
+    at -= 1;
+    if at > 0 && matches!(bytes[at - 1], b'b' | b'c') {
+        at -= 1;
+    }
+    (at == 0 || !is_ident_char(bytes[at - 1])).then_some(at)
 }
 
 /// The end of a `/* */` comment starting at `at` (comments nest in Rust).
@@ -324,7 +371,9 @@ mod tests {
                       fn unrelated() { let s = \"}\"; let c = '}'; }\n\
                       fn send(r: R) { r.header(\"P3P\", POLICY); }\n\
                       struct S<'a> { x: &'a str }\n";
-        let cut = keep_items_that_can_emit(source).expect("something is blanked");
+        let cut = keep_items_that_can_emit(source)
+            .expect("something is blanked")
+            .text;
         assert_eq!(cut.len(), source.len());
         assert!(cut.contains("fn send(r: R) { r.header(\"P3P\", POLICY); }"));
         assert!(cut.contains("const POLICY: &str = \"NOI CUR OUR NOR NAV\";"));
@@ -338,14 +387,14 @@ mod tests {
     fn strings_comments_and_raw_strings_do_not_end_items() {
         let source =
             "fn a() { let x = r#\"}\"#; /* } */ // }\n let p = \"CP=\\\"NOI\\\"\"; }\nfn b() {}\n";
-        let cut = keep_items_that_can_emit(source).expect("b is blanked");
+        let cut = keep_items_that_can_emit(source).expect("b is blanked").text;
         assert!(cut.starts_with("fn a() {"));
         assert!(!cut.contains("fn b"));
     }
 
     #[test]
     fn nothing_to_blank_is_none() {
-        assert_eq!(keep_items_that_can_emit("fn a() { p3p() }"), None);
-        assert_eq!(keep_items_that_can_emit("fn a() {} fn b() {}"), None);
+        assert!(keep_items_that_can_emit("fn a() { p3p() }").is_none());
+        assert!(keep_items_that_can_emit("fn a() {} fn b() {}").is_none());
     }
 }

@@ -67,7 +67,8 @@ proptest! {
             // scanner: the error must lie in a blanked item, outside what the cut kept.
             (Ok(_), Err(whole)) => {
                 let kept = p3plint::extract::rust_items::keep_items_that_can_emit(&source)
-                    .expect("the cut blanked something");
+                    .expect("the cut blanked something")
+                    .text;
                 prop_assert!(
                     kept[whole.span.clone()].trim().is_empty(),
                     "the error at {:?} is in a kept item:\n{}", whole.span, source
