@@ -89,7 +89,7 @@ pub fn keep_items_that_can_emit(source: &str) -> Option<Cut> {
     }
     let kept = || items.iter().zip(&keep).filter(|(_, kept)| **kept);
     let window = kept().next().map_or(0, |(item, _)| item.start)
-        ..kept().last().map_or(0, |(item, _)| item.end);
+        ..kept().next_back().map_or(0, |(item, _)| item.end);
     // Whole items, so whole characters, were replaced: the text is still UTF-8.
     String::from_utf8(blanked)
         .ok()
