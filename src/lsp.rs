@@ -5,18 +5,23 @@
 //! main thread answers the client; documents are linted with `lint_source` on a thread of their
 //! own, newest text first, and a panic while linting is logged to the client instead of ending
 //! the session. Positions are UTF-8 bytes when the client accepts them, UTF-16 code units
-//! otherwise, as LSP 3.17 says. Declarations are not consulted here: they span files, and
-//! `check` covers them.
+//! otherwise, as LSP 3.17 says.
+//!
+//! A document on disk is checked as `check` checks that file: with the nearest lint.toml above
+//! it and the declaration that config finds (`lint_stdin`), so the editor and the command line
+//! agree. A broken lint.toml is shown (`window/showMessage`, once per distinct problem, and its
+//! findings published on lint.toml itself) and the document is checked with the defaults.
 
 use crate::config::Config;
 use crate::config::RuleSettings;
 use crate::diagnostic::Severity;
 use crate::extract::FileKind;
+use crate::report::Report;
 use crate::source::SourceFile;
 use lsp_server::{Connection, Message, Notification, Response};
 use lsp_types::notification::{
     DidChangeTextDocument, DidCloseTextDocument, DidOpenTextDocument, LogMessage,
-    Notification as _, PublishDiagnostics,
+    Notification as _, PublishDiagnostics, ShowMessage,
 };
 use lsp_types::{
     DiagnosticSeverity, InitializeParams, NumberOrString, Position, PositionEncodingKind,
@@ -25,7 +30,7 @@ use lsp_types::{
 };
 use std::io::{BufRead, Read};
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// How the client counts columns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +84,8 @@ pub fn run() -> Result<Ending, Error> {
             "serverInfo": { "name": "p3plint", "version": env!("CARGO_PKG_VERSION") },
         }),
     )?;
-    let linter = Linter::start(connection.sender.clone(), workspace_rules(), encoding)?;
+    let root = workspace_root(&params);
+    let linter = Linter::start(connection.sender.clone(), root, encoding)?;
     let mut shutting_down = false;
     let mut ending = Ending::ExitWithoutShutdown;
     for message in &connection.receiver {
@@ -210,7 +216,7 @@ struct Linter {
 impl Linter {
     fn start(
         sender: crossbeam_channel::Sender<Message>,
-        rules: RuleSettings,
+        root: PathBuf,
         encoding: Encoding,
     ) -> Result<Linter, Error> {
         let (jobs, waiting) = crossbeam_channel::unbounded::<(Uri, Option<String>)>();
@@ -218,6 +224,7 @@ impl Linter {
             .name("p3plint-lint".into())
             .stack_size(32 * 1024 * 1024)
             .spawn(move || {
+                let mut shown: std::collections::HashSet<String> = Default::default();
                 while let Ok(first) = waiting.recv() {
                     // Everything queued now, newest text per document, in arrival order.
                     let mut batch: Vec<(Uri, Option<String>)> = vec![first];
@@ -228,19 +235,31 @@ impl Linter {
                     for (uri, text) in batch {
                         // A panic is a bug; the document gets no findings and the log says so,
                         // and the server lives on. Nothing shared is left half-updated.
-                        let found = std::panic::catch_unwind(AssertUnwindSafe(|| match &text {
-                            Some(text) => diagnostics(&uri, text, &rules, encoding),
-                            None => Vec::new(),
+                        let checked = std::panic::catch_unwind(AssertUnwindSafe(|| match &text {
+                            Some(text) => check_document(&uri, text, &root, encoding),
+                            None => Checked::default(),
                         }));
-                        let message = match found {
-                            Ok(found) => publish(uri, found),
-                            Err(_) => log_error(format!(
+                        let mut messages = Vec::new();
+                        match checked {
+                            Ok(checked) => {
+                                if let Some((config_uri, problem, found)) = checked.broken_config {
+                                    // Once per distinct problem, not once per keystroke.
+                                    if shown.insert(problem.clone()) {
+                                        messages.push(show_error(problem));
+                                    }
+                                    messages.push(publish(config_uri, found));
+                                }
+                                messages.push(publish(uri, checked.diagnostics));
+                            }
+                            Err(_) => messages.push(log_error(format!(
                                 "p3plint: internal error while checking {}; please report it",
                                 uri.as_str()
-                            )),
-                        };
-                        if sender.send(message).is_err() {
-                            return;
+                            ))),
+                        }
+                        for message in messages {
+                            if sender.send(message).is_err() {
+                                return;
+                            }
                         }
                     }
                 }
@@ -266,14 +285,170 @@ fn log_error(message: String) -> Message {
     Notification::new(LogMessage::METHOD.to_string(), params).into()
 }
 
-/// The rules of the nearest lint.toml; a broken one falls back to the defaults, since the
-/// editor has nowhere to show config errors but `check` does.
-fn workspace_rules() -> RuleSettings {
-    std::env::current_dir()
-        .ok()
-        .and_then(|cwd| Config::discover(None, &cwd).ok())
-        .map(|config| config.rules)
-        .unwrap_or_default()
+fn show_error(message: String) -> Message {
+    let params = lsp_types::ShowMessageParams {
+        typ: lsp_types::MessageType::ERROR,
+        message,
+    };
+    Notification::new(ShowMessage::METHOD.to_string(), params).into()
+}
+
+/// The workspace's root directory: the first workspace folder, else `rootUri`, else the
+/// server's working directory. Documents that are not files take their lint.toml from here.
+fn workspace_root(params: &InitializeParams) -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    #[allow(deprecated)] // rootUri is what older clients send.
+    let root_uri = params.root_uri.as_ref();
+    params
+        .workspace_folders
+        .as_ref()
+        .and_then(|folders| folders.first())
+        .map(|folder| &folder.uri)
+        .or(root_uri)
+        .and_then(file_path)
+        .unwrap_or(cwd)
+}
+
+/// The path of a `file:` URI.
+pub fn file_path(uri: &Uri) -> Option<PathBuf> {
+    let text = uri.as_str();
+    let rest = text.strip_prefix("file://")?;
+    // `file:///path` or `file://localhost/path`.
+    let path = rest.strip_prefix("localhost").unwrap_or(rest);
+    if !path.starts_with('/') {
+        return None;
+    }
+    let decoded = percent_encoding::percent_decode_str(path).collect::<Vec<u8>>();
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStringExt;
+        Some(PathBuf::from(std::ffi::OsString::from_vec(decoded)))
+    }
+    #[cfg(not(unix))]
+    {
+        Some(PathBuf::from(
+            String::from_utf8_lossy(&decoded).into_owned(),
+        ))
+    }
+}
+
+/// The `file:` URI of an absolute path.
+pub fn file_uri(path: &Path) -> Option<Uri> {
+    const PATH_BYTES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'/')
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'~');
+    let absolute = std::path::absolute(path).ok()?;
+    let text = absolute.to_string_lossy();
+    let encoded = percent_encoding::utf8_percent_encode(&text, PATH_BYTES);
+    format!("file://{encoded}").parse().ok()
+}
+
+/// What checking one document gave: its findings, and a broken lint.toml when there was one
+/// (its URI, the message to show, its findings).
+#[derive(Default)]
+struct Checked {
+    diagnostics: Vec<lsp_types::Diagnostic>,
+    broken_config: Option<(Uri, String, Vec<lsp_types::Diagnostic>)>,
+}
+
+/// Checks a document as `check` checks the file: the nearest lint.toml above it, and the
+/// declaration that finds. A document that is not a file uses the workspace root's lint.toml.
+fn check_document(uri: &Uri, text: &str, root: &Path, encoding: Encoding) -> Checked {
+    let path = file_path(uri);
+    let start = path
+        .as_deref()
+        .and_then(Path::parent)
+        .unwrap_or(root)
+        .to_path_buf();
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let (config, broken_config) = match Config::discover_from(None, &start, &cwd) {
+        Ok(config) => (config, None),
+        Err(error) => {
+            let config_file = error.db.files().first().map(|file| cwd.join(&file.name));
+            let report = Report {
+                db: error.db,
+                diagnostics: error.diagnostics,
+                files_checked: 0,
+            };
+            let broken = config_file.and_then(|file| {
+                let config_uri = file_uri(&file)?;
+                let found = to_lsp(&report, crate::source::FileId(0), &config_uri, encoding);
+                let problem = format!(
+                    "p3plint: {} is not valid ({} problem{}); checking with the default rules",
+                    file.display(),
+                    found.len(),
+                    if found.len() == 1 { "" } else { "s" }
+                );
+                Some((config_uri, problem, found))
+            });
+            (Config::defaults(start.clone()), broken)
+        }
+    };
+    let diagnostics = match &path {
+        Some(path) => {
+            let report = match crate::lint_stdin(path, text, &config) {
+                Ok(report) | Err(crate::RunError::PolicyUnusable(report)) => report,
+                Err(crate::RunError::MissingPath(_)) => Report::default(),
+            };
+            to_lsp(&report, crate::source::FileId(0), uri, encoding)
+        }
+        None => diagnostics(uri, text, &config.rules, encoding),
+    };
+    Checked {
+        diagnostics,
+        broken_config,
+    }
+}
+
+/// The findings of `report` whose primary label is in `file` (shown under `uri`), as LSP
+/// diagnostics; related labels in other files point at those files.
+fn to_lsp(
+    report: &Report,
+    file: crate::source::FileId,
+    uri: &Uri,
+    encoding: Encoding,
+) -> Vec<lsp_types::Diagnostic> {
+    let location = |label: &crate::diagnostic::Label| {
+        let source = report.db.get(label.file);
+        let target = if label.file == file {
+            Some(uri.clone())
+        } else {
+            let path = source
+                .path
+                .clone()
+                .unwrap_or_else(|| PathBuf::from(&source.name));
+            file_uri(&path)
+        }?;
+        Some(lsp_types::Location::new(
+            target,
+            Range {
+                start: position(source, label.span.start, encoding),
+                end: position(source, label.span.end, encoding),
+            },
+        ))
+    };
+    report
+        .diagnostics
+        .iter()
+        .filter(|diagnostic| diagnostic.primary.file == file)
+        .filter_map(|diagnostic| {
+            let range = location(&diagnostic.primary)?.range;
+            let related = diagnostic
+                .related
+                .iter()
+                .filter_map(|label| {
+                    Some(lsp_types::DiagnosticRelatedInformation {
+                        location: location(label)?,
+                        message: label.message.clone(),
+                    })
+                })
+                .collect();
+            Some(lsp_diagnostic(diagnostic, range, related))
+        })
+        .collect()
 }
 
 /// The document a notification opened, changed (`Some(text)`) or closed (`None`).
@@ -309,7 +484,8 @@ fn publish(uri: Uri, diagnostics: Vec<lsp_types::Diagnostic>) -> Message {
     Notification::new(PublishDiagnostics::METHOD.to_string(), params).into()
 }
 
-/// Checks one document and converts its findings to LSP diagnostics.
+/// Checks one document that is not a file (or a rule's example) with `rules`, and converts its
+/// findings to LSP diagnostics.
 pub fn diagnostics(
     uri: &Uri,
     text: &str,
@@ -319,49 +495,38 @@ pub fn diagnostics(
     let name = uri.as_str().rsplit('/').next().unwrap_or_default();
     let kind = FileKind::for_path(Path::new(name)).unwrap_or(FileKind::Text);
     let report = crate::lint_source(name, text, kind, rules);
-    // The document is the report's only file: its line index is already built.
-    let file = report.db.get(crate::source::FileId(0));
-    report
-        .diagnostics
-        .iter()
-        .map(|diagnostic| {
-            let range = |span: &std::ops::Range<usize>| Range {
-                start: position(file, span.start, encoding),
-                end: position(file, span.end, encoding),
-            };
-            let related = diagnostic
-                .related
-                .iter()
-                .map(|label| lsp_types::DiagnosticRelatedInformation {
-                    location: lsp_types::Location::new(uri.clone(), range(&label.span)),
-                    message: label.message.clone(),
-                })
-                .collect();
-            let mut message = diagnostic.message.clone();
-            for note in &diagnostic.notes {
-                message.push_str(&format!("\nnote: {note}"));
-            }
-            if let Some(help) = &diagnostic.help {
-                message.push_str(&format!("\nhelp: {help}"));
-            }
-            lsp_types::Diagnostic {
-                range: range(&diagnostic.primary.span),
-                severity: Some(match diagnostic.severity {
-                    Severity::Error => DiagnosticSeverity::ERROR,
-                    Severity::Warning => DiagnosticSeverity::WARNING,
-                    Severity::Info => DiagnosticSeverity::INFORMATION,
-                }),
-                code: Some(NumberOrString::String(format!(
-                    "{}/{}",
-                    diagnostic.rule.code, diagnostic.rule.name
-                ))),
-                source: Some("p3plint".into()),
-                message,
-                related_information: Some(related),
-                ..lsp_types::Diagnostic::default()
-            }
-        })
-        .collect()
+    to_lsp(&report, crate::source::FileId(0), uri, encoding)
+}
+
+/// One finding as an LSP diagnostic: notes and help follow the message, as the CLI prints them.
+fn lsp_diagnostic(
+    diagnostic: &crate::diagnostic::Diagnostic,
+    range: Range,
+    related: Vec<lsp_types::DiagnosticRelatedInformation>,
+) -> lsp_types::Diagnostic {
+    let mut message = diagnostic.message.clone();
+    for note in &diagnostic.notes {
+        message.push_str(&format!("\nnote: {note}"));
+    }
+    if let Some(help) = &diagnostic.help {
+        message.push_str(&format!("\nhelp: {help}"));
+    }
+    lsp_types::Diagnostic {
+        range,
+        severity: Some(match diagnostic.severity {
+            Severity::Error => DiagnosticSeverity::ERROR,
+            Severity::Warning => DiagnosticSeverity::WARNING,
+            Severity::Info => DiagnosticSeverity::INFORMATION,
+        }),
+        code: Some(NumberOrString::String(format!(
+            "{}/{}",
+            diagnostic.rule.code, diagnostic.rule.name
+        ))),
+        source: Some("p3plint".into()),
+        message,
+        related_information: Some(related),
+        ..lsp_types::Diagnostic::default()
+    }
 }
 
 /// An LSP position: zero-based line, and column in the client's encoding.

@@ -241,3 +241,114 @@ fn hostile_messages_and_documents_do_not_stop_the_server() {
         .expect("write");
     assert_eq!(exit_status(&mut server).code(), Some(1));
 }
+
+/// The editor and `check` agree: a document on disk is checked with the nearest lint.toml above
+/// it and the declaration that config names, wherever the server was started; a broken
+/// lint.toml is shown to the user and published on lint.toml itself.
+#[test]
+fn documents_get_their_projects_config_and_declaration() {
+    let project = tempfile::tempdir().expect("temp dir");
+    let write = |name: &str, text: &str| {
+        let path = project.path().join(name);
+        std::fs::create_dir_all(path.parent().expect("has a parent")).expect("mkdir");
+        std::fs::write(path, text).expect("write");
+    };
+    write("lint.toml", "[policy]\nfile = \"policy.toml\"\n");
+    write(
+        "policy.toml",
+        "[policy]\naccess = \"none\"\n[[statement]]\npurposes = [\"current\", \"contact\"]\nrecipients = [\"ours\"]\nretention = \"stated-purpose\"\ndata = [\"user.home-info.online.email\"]\n",
+    );
+    let handler = "fn f(r: R) { r.header(\"P3P\", \"CP=\\\"NON CUR OUR STP ONL\\\"\"); }\n";
+    write("src/handler.rs", handler);
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_p3plint"))
+            .arg("server")
+            .current_dir(elsewhere.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let mut stdin = server.0.stdin.take().expect("piped");
+    let messages = reader(server.0.stdout.take().expect("piped"));
+    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
+        stdin.write_all(&frame(&message)).expect("write");
+        stdin.flush().expect("flush");
+    };
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    next(&messages, response(1));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    let uri = format!("file://{}", project.path().join("src/handler.rs").display());
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": handler}
+        }}),
+    );
+    let published = next(&messages, notification("textDocument/publishDiagnostics"));
+    let diagnostics = published["params"]["diagnostics"]
+        .as_array()
+        .expect("an array");
+    let undisclosed = diagnostics
+        .iter()
+        .find(|d| d["code"] == "PD201/undisclosed-practice")
+        .unwrap_or_else(|| panic!("as `check` reports it: {published:#}"));
+    // The related label is in the declaration, another file.
+    let related = &undisclosed["relatedInformation"][0]["location"]["uri"];
+    assert!(
+        related
+            .as_str()
+            .is_some_and(|u| u.ends_with("/policy.toml")),
+        "{related}"
+    );
+    // Break lint.toml: the user is told once, lint.toml gets the finding, the document is
+    // still checked with the defaults.
+    write("lint.toml", "[policy]\nfiel = \"policy.toml\"\n");
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": handler}]
+        }}),
+    );
+    let shown = next(&messages, notification("window/showMessage"));
+    assert!(
+        shown["params"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("lint.toml is not valid")),
+        "{shown}"
+    );
+    let on_config = next(&messages, |m| {
+        m["method"] == "textDocument/publishDiagnostics"
+            && m["params"]["uri"]
+                .as_str()
+                .is_some_and(|u| u.ends_with("/lint.toml"))
+    });
+    assert_eq!(
+        on_config["params"]["diagnostics"][0]["code"],
+        "CF901/invalid-config"
+    );
+    let document = next(&messages, |m| {
+        m["method"] == "textDocument/publishDiagnostics" && m["params"]["uri"] == uri
+    });
+    assert!(
+        !document.to_string().contains("PD201"),
+        "without a config there is no declaration: {document}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "shutdown", "params": null}),
+    );
+    next(&messages, response(2));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+    );
+}
