@@ -71,6 +71,7 @@ pub fn run() -> Result<Ending, Error> {
     };
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
+        code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
         position_encoding: Some(match encoding {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
             Encoding::Utf16 => PositionEncodingKind::UTF16,
@@ -93,6 +94,15 @@ pub fn run() -> Result<Ending, Error> {
             Message::Request(request) if request.method == "shutdown" => {
                 shutting_down = true;
                 let response = Response::new_ok(request.id, ());
+                connection.sender.send(response.into())?;
+            }
+            Message::Request(request)
+                if !shutting_down && request.method == "textDocument/codeAction" =>
+            {
+                let actions = serde_json::from_value::<lsp_types::CodeActionParams>(request.params)
+                    .map(|params| code_actions(&params))
+                    .unwrap_or_default();
+                let response = Response::new_ok(request.id, actions);
                 connection.sender.send(response.into())?;
             }
             Message::Request(request) => {
@@ -430,6 +440,8 @@ fn to_lsp(
             },
         ))
     };
+    let source = report.db.get(file);
+    let kind = FileKind::for_path(Path::new(&source.name)).unwrap_or(FileKind::Text);
     report
         .diagnostics
         .iter()
@@ -446,9 +458,124 @@ fn to_lsp(
                     })
                 })
                 .collect();
-            Some(lsp_diagnostic(diagnostic, range, related))
+            let mut found = lsp_diagnostic(diagnostic, range, related);
+            found.data = Some(actions_data(diagnostic, source, kind, file, encoding));
+            Some(found)
         })
         .collect()
+}
+
+/// What the quick fixes of a finding need, kept in the diagnostic's `data` (the client hands
+/// it back with a code action request, so the server keeps no state): the fix's edits in this
+/// document, and the line a suppression comment goes on.
+fn actions_data(
+    diagnostic: &crate::diagnostic::Diagnostic,
+    source: &SourceFile,
+    kind: FileKind,
+    file: crate::source::FileId,
+    encoding: Encoding,
+) -> serde_json::Value {
+    let fix = diagnostic.fix.as_ref().and_then(|fix| {
+        // A fix with an edit in another file is left to `check --fix`.
+        if fix.edits.iter().any(|edit| edit.file != file) {
+            return None;
+        }
+        let edits: Vec<lsp_types::TextEdit> = fix
+            .edits
+            .iter()
+            .map(|edit| lsp_types::TextEdit {
+                range: Range {
+                    start: position(source, edit.span.start, encoding),
+                    end: position(source, edit.span.end, encoding),
+                },
+                new_text: edit.content.clone(),
+            })
+            .collect();
+        Some(serde_json::json!({
+            "title": fix.message,
+            "safe": fix.applicability == crate::diagnostic::Applicability::Safe,
+            "edits": edits,
+        }))
+    });
+    // The comment goes on a line of its own above the finding's line, indented as it is.
+    let (line, _) = source.line_prefix(diagnostic.primary.span.start);
+    let indent: String = source
+        .line_range(line)
+        .map(|range| &source.text[range])
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let newline = if source.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let comment = crate::suppress::suppression_comment(kind, &source.name, &diagnostic.rule.code);
+    serde_json::json!({
+        "fix": fix,
+        "suppress": {
+            "line": line,
+            "text": format!("{indent}{comment}{newline}"),
+            "rule": diagnostic.rule.code,
+        },
+    })
+}
+
+/// The quick fixes for the findings a code action request names: each finding's fix (safe
+/// ones preferred) and a comment that suppresses it.
+fn code_actions(params: &lsp_types::CodeActionParams) -> Vec<lsp_types::CodeActionOrCommand> {
+    let uri = &params.text_document.uri;
+    let edit = |edits: Vec<lsp_types::TextEdit>| lsp_types::WorkspaceEdit {
+        changes: Some(std::iter::once((uri.clone(), edits)).collect()),
+        ..lsp_types::WorkspaceEdit::default()
+    };
+    let mut actions = Vec::new();
+    for diagnostic in &params.context.diagnostics {
+        if diagnostic.source.as_deref() != Some("p3plint") {
+            continue;
+        }
+        let Some(data) = &diagnostic.data else {
+            continue;
+        };
+        if let Some(fix) = data.get("fix").filter(|fix| !fix.is_null())
+            && let Ok(edits) =
+                serde_json::from_value::<Vec<lsp_types::TextEdit>>(fix["edits"].clone())
+        {
+            actions.push(lsp_types::CodeActionOrCommand::CodeAction(
+                lsp_types::CodeAction {
+                    title: fix["title"].as_str().unwrap_or("Apply the fix").to_string(),
+                    kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic.clone()]),
+                    edit: Some(edit(edits)),
+                    is_preferred: Some(fix["safe"].as_bool().unwrap_or(false)),
+                    ..lsp_types::CodeAction::default()
+                },
+            ));
+        }
+        let suppress = &data["suppress"];
+        if let (Some(line), Some(text), Some(rule)) = (
+            suppress["line"].as_u64(),
+            suppress["text"].as_str(),
+            suppress["rule"].as_str(),
+        ) {
+            let at = Position::new(u32::try_from(line).unwrap_or(u32::MAX), 0);
+            let insert = lsp_types::TextEdit {
+                range: Range { start: at, end: at },
+                new_text: text.to_string(),
+            };
+            actions.push(lsp_types::CodeActionOrCommand::CodeAction(
+                lsp_types::CodeAction {
+                    title: format!("Suppress {rule} on this line (p3plint: ignore, with a reason)"),
+                    kind: Some(lsp_types::CodeActionKind::QUICKFIX),
+                    diagnostics: Some(vec![diagnostic.clone()]),
+                    edit: Some(edit(vec![insert])),
+                    ..lsp_types::CodeAction::default()
+                },
+            ));
+        }
+    }
+    actions
 }
 
 /// The document a notification opened, changed (`Some(text)`) or closed (`None`).

@@ -69,6 +69,25 @@ fn directives(file: &SourceFile) -> Vec<Directive> {
     found
 }
 
+/// A comment line that suppresses `rule` (a code) on the next line, in the comment syntax of a
+/// file of `kind` named `name`: what an editor's "suppress" action inserts. The reason is a
+/// placeholder the user replaces; a suppression without one is itself reported.
+pub fn suppression_comment(kind: crate::extract::FileKind, name: &str, rule: &str) -> String {
+    use crate::extract::{FileKind, Syntax};
+    let directive = format!("{DIRECTIVE}{rule}] -- reason");
+    match kind {
+        FileKind::Rust | FileKind::Code(Syntax::CLike | Syntax::Script | Syntax::Php) => {
+            format!("// {directive}")
+        }
+        FileKind::Code(Syntax::Python | Syntax::Hash) => format!("# {directive}"),
+        FileKind::Code(Syntax::Lua) => format!("-- {directive}"),
+        FileKind::Text if crate::extract::is_server_config(std::path::Path::new(name)) => {
+            format!("# {directive}")
+        }
+        FileKind::Text => format!("<!-- {directive} -->"),
+    }
+}
+
 /// Where the line holding `from` ends, before its `\n` or `\r\n`: edits stop there, so every
 /// line keeps its own ending.
 fn content_end(text: &str, from: usize) -> usize {

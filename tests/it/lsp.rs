@@ -352,3 +352,103 @@ fn documents_get_their_projects_config_and_declaration() {
         json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
     );
 }
+
+/// Every fix is a quick fix, and every finding can be suppressed from the editor: the comment
+/// the action inserts suppresses the finding once the document changes.
+#[test]
+fn quick_fixes_and_suppressions_are_code_actions() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut server = Server(
+        Command::new(env!("CARGO_BIN_EXE_p3plint"))
+            .arg("server")
+            .current_dir(dir.path())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("the server starts"),
+    );
+    let mut stdin = server.0.stdin.take().expect("piped");
+    let messages = reader(server.0.stdout.take().expect("piped"));
+    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
+        stdin.write_all(&frame(&message)).expect("write");
+        stdin.flush().expect("flush");
+    };
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
+    );
+    let initialized = next(&messages, response(1));
+    assert_eq!(
+        initialized["result"]["capabilities"]["codeActionProvider"],
+        true
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
+    let uri = "untitled:handler.rs";
+    let text = "fn h(r: R) {\n    r.header(\"P3P\", \"CP=\\\"NOI CURa OUR NOR NAV\\\"\");\n}\n";
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didOpen", "params": {
+            "textDocument": {"uri": uri, "languageId": "rust", "version": 1, "text": text}
+        }}),
+    );
+    let published = next(&messages, notification("textDocument/publishDiagnostics"));
+    let suffix = published["params"]["diagnostics"]
+        .as_array()
+        .and_then(|all| all.iter().find(|d| d["code"] == "CP002/suffix-not-allowed"))
+        .cloned()
+        .unwrap_or_else(|| panic!("{published:#}"));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/codeAction", "params": {
+            "textDocument": {"uri": uri},
+            "range": suffix["range"],
+            "context": {"diagnostics": [suffix]}
+        }}),
+    );
+    let actions = next(&messages, response(2));
+    let actions = actions["result"].as_array().expect("actions").clone();
+    let fix = actions
+        .iter()
+        .find(|a| a["isPreferred"] == true)
+        .unwrap_or_else(|| panic!("a preferred safe fix: {actions:#?}"));
+    let edit = &fix["edit"]["changes"][uri][0];
+    assert_eq!(edit["newText"], "CUR");
+    let suppress = actions
+        .iter()
+        .find(|a| {
+            a["title"]
+                .as_str()
+                .is_some_and(|t| t.starts_with("Suppress CP002"))
+        })
+        .expect("a suppression");
+    let insert = &suppress["edit"]["changes"][uri][0];
+    assert_eq!(insert["range"]["start"], json!({"line": 1, "character": 0}));
+    let comment = insert["newText"].as_str().expect("text");
+    assert_eq!(comment, "    // p3plint: ignore[CP002] -- reason\n");
+    // Applied, the comment suppresses the finding.
+    let suppressed = text.replacen("    r.header", &format!("{comment}    r.header"), 1);
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+            "textDocument": {"uri": uri, "version": 2},
+            "contentChanges": [{"text": suppressed}]
+        }}),
+    );
+    let republished = next(&messages, notification("textDocument/publishDiagnostics"));
+    assert!(
+        !republished.to_string().contains("CP002"),
+        "{republished:#}"
+    );
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": null}),
+    );
+    next(&messages, response(3));
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "exit", "params": null}),
+    );
+}
