@@ -72,6 +72,7 @@ pub fn run() -> Result<Ending, Error> {
     let capabilities = ServerCapabilities {
         text_document_sync: Some(TextDocumentSyncCapability::Kind(TextDocumentSyncKind::FULL)),
         code_action_provider: Some(lsp_types::CodeActionProviderCapability::Simple(true)),
+        hover_provider: Some(lsp_types::HoverProviderCapability::Simple(true)),
         position_encoding: Some(match encoding {
             Encoding::Utf8 => PositionEncodingKind::UTF8,
             Encoding::Utf16 => PositionEncodingKind::UTF16,
@@ -89,6 +90,8 @@ pub fn run() -> Result<Ending, Error> {
     let linter = Linter::start(connection.sender.clone(), root, encoding)?;
     let mut shutting_down = false;
     let mut ending = Ending::ExitWithoutShutdown;
+    // The open documents' newest texts, for hover (linting has its own copy).
+    let mut documents: std::collections::HashMap<Uri, String> = Default::default();
     for message in &connection.receiver {
         match message {
             Message::Request(request) if request.method == "shutdown" => {
@@ -103,6 +106,19 @@ pub fn run() -> Result<Ending, Error> {
                     .map(|params| code_actions(&params))
                     .unwrap_or_default();
                 let response = Response::new_ok(request.id, actions);
+                connection.sender.send(response.into())?;
+            }
+            Message::Request(request)
+                if !shutting_down && request.method == "textDocument/hover" =>
+            {
+                let hover = serde_json::from_value::<lsp_types::HoverParams>(request.params)
+                    .ok()
+                    .and_then(|params| {
+                        let at = params.text_document_position_params;
+                        let text = documents.get(&at.text_document.uri)?;
+                        hover(&at.text_document.uri, text, at.position, encoding)
+                    });
+                let response = Response::new_ok(request.id, hover);
                 connection.sender.send(response.into())?;
             }
             Message::Request(request) => {
@@ -128,6 +144,10 @@ pub fn run() -> Result<Ending, Error> {
             }
             Message::Notification(notification) => {
                 if let Some((uri, text)) = changed_document(notification) {
+                    match &text {
+                        Some(text) => documents.insert(uri.clone(), text.clone()),
+                        None => documents.remove(&uri),
+                    };
                     linter.submit(uri, text);
                 }
             }
@@ -654,6 +674,83 @@ fn lsp_diagnostic(
         related_information: Some(related),
         ..lsp_types::Diagnostic::default()
     }
+}
+
+/// What the token under the cursor means (its kind, consent and meaning, as `explain` says),
+/// or on `CP=`, how IE6 treats the policy's cookies, in one line.
+fn hover(uri: &Uri, text: &str, at: Position, encoding: Encoding) -> Option<lsp_types::Hover> {
+    let name = uri.as_str().rsplit('/').next().unwrap_or_default();
+    let kind = FileKind::for_path(Path::new(name)).unwrap_or(FileKind::Text);
+    let file = SourceFile::new(name, text);
+    let offset = offset(&file, at, encoding)?;
+    let (emissions, _) = crate::extract::extract(kind, text);
+    let id = crate::source::FileId(0);
+    for emission in emissions {
+        let span = emission.text.full_span();
+        if !(span.start <= offset && offset <= span.end) {
+            continue;
+        }
+        let (Some(policy), _) = crate::parse::header::parse(id, &emission.text, emission.context)
+        else {
+            continue;
+        };
+        let markdown = match policy
+            .tokens
+            .iter()
+            .find(|token| token.span.start <= offset && offset < token.span.end)
+        {
+            Some(token) => match token.entry() {
+                Some(entry) => {
+                    let consent = token
+                        .consent()
+                        .filter(|_| entry.suffix)
+                        .map_or(String::new(), |c| format!(", consent {}", c.as_str()));
+                    format!(
+                        "**{}**: {}{consent}\n\n{}",
+                        token.text,
+                        entry.kind.as_str(),
+                        entry.meaning
+                    )
+                }
+                None => format!("**{}**: not a P3P compact token", token.text),
+            },
+            None if offset < policy.span.start => {
+                let evaluation = crate::ie6::evaluate(Some(&policy));
+                let verdict = if evaluation.is_satisfactory() {
+                    "satisfactory: IE6 accepts its cookies at every level"
+                } else {
+                    "unsatisfactory: IE6 restricts its cookies at some levels (`p3plint ie6` shows each)"
+                };
+                format!("**P3P compact policy**, {verdict}")
+            }
+            None => continue,
+        };
+        return Some(lsp_types::Hover {
+            contents: lsp_types::HoverContents::Markup(lsp_types::MarkupContent {
+                kind: lsp_types::MarkupKind::Markdown,
+                value: markdown,
+            }),
+            range: None,
+        });
+    }
+    None
+}
+
+/// The byte offset of an LSP position (column in the client's encoding), if it is in `file`.
+fn offset(file: &SourceFile, at: Position, encoding: Encoding) -> Option<usize> {
+    let line = file.line_range(at.line as usize)?;
+    let text = &file.text[line.clone()];
+    let mut units = 0usize;
+    for (index, ch) in text.char_indices() {
+        if units >= at.character as usize {
+            return Some(line.start + index);
+        }
+        units += match encoding {
+            Encoding::Utf8 => ch.len_utf8(),
+            Encoding::Utf16 => ch.len_utf16(),
+        };
+    }
+    Some(line.end)
 }
 
 /// An LSP position: zero-based line, and column in the client's encoding.

@@ -354,7 +354,7 @@ fn documents_get_their_projects_config_and_declaration() {
 }
 
 /// Every fix is a quick fix, and every finding can be suppressed from the editor: the comment
-/// the action inserts suppresses the finding once the document changes.
+/// the action inserts suppresses the finding once the document changes. Hover explains tokens.
 #[test]
 fn quick_fixes_and_suppressions_are_code_actions() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -442,6 +442,29 @@ fn quick_fixes_and_suppressions_are_code_actions() {
         !republished.to_string().contains("CP002"),
         "{republished:#}"
     );
+    // Hover: a token's kind and meaning; on `CP=`, the IE6 verdict.
+    let line = suppressed.lines().nth(2).expect("the header line");
+    let hover_at = |stdin: &mut std::process::ChildStdin, id: u64, column: usize| {
+        send(
+            stdin,
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/hover", "params": {
+                "textDocument": {"uri": uri},
+                "position": {"line": 2, "character": column}
+            }}),
+        );
+        next(&messages, response(id))["result"]["contents"]["value"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let token = hover_at(&mut stdin, 10, line.find("CURa").expect("CURa") + 1);
+    assert!(token.starts_with("**CURa**: purpose"), "{token}");
+    assert!(
+        token.contains("completion of the current activity"),
+        "{token}"
+    );
+    let header = hover_at(&mut stdin, 11, line.find("CP=").expect("CP="));
+    assert!(header.contains("satisfactory"), "{header}");
     send(
         &mut stdin,
         json!({"jsonrpc": "2.0", "id": 3, "method": "shutdown", "params": null}),
