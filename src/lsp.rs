@@ -91,7 +91,8 @@ pub fn run() -> Result<Ending, Error> {
     let mut shutting_down = false;
     let mut ending = Ending::ExitWithoutShutdown;
     // The open documents' newest texts, for hover (linting has its own copy).
-    let mut documents: std::collections::HashMap<Uri, String> = Default::default();
+    // Keyed by the URI's text: `Uri` caches parts of itself inside, so it is no map key.
+    let mut documents: std::collections::HashMap<String, String> = Default::default();
     for message in &connection.receiver {
         match message {
             Message::Request(request) if request.method == "shutdown" => {
@@ -115,7 +116,7 @@ pub fn run() -> Result<Ending, Error> {
                     .ok()
                     .and_then(|params| {
                         let at = params.text_document_position_params;
-                        let text = documents.get(&at.text_document.uri)?;
+                        let text = documents.get(at.text_document.uri.as_str())?;
                         hover(&at.text_document.uri, text, at.position, encoding)
                     });
                 let response = Response::new_ok(request.id, hover);
@@ -145,8 +146,8 @@ pub fn run() -> Result<Ending, Error> {
             Message::Notification(notification) => {
                 if let Some((uri, text)) = changed_document(notification) {
                     match &text {
-                        Some(text) => documents.insert(uri.clone(), text.clone()),
-                        None => documents.remove(&uri),
+                        Some(text) => documents.insert(uri.as_str().to_string(), text.clone()),
+                        None => documents.remove(uri.as_str()),
                     };
                     linter.submit(uri, text);
                 }
