@@ -198,8 +198,36 @@ pub fn check_output(report: &crate::report::Report, options: &CheckOptions) -> S
     if human && !options.quiet {
         out.push_str(&report::summary(report));
         out.push('\n');
+        if !options.fix {
+            out.push_str(&fixable(report));
+        }
     }
     out
+}
+
+/// "N fixable with `--fix`", as ruff says it, with the unsafe ones counted apart; empty when
+/// no finding has a fix.
+fn fixable(report: &crate::report::Report) -> String {
+    use crate::diagnostic::Applicability;
+    let count = |applicability: Applicability| {
+        report
+            .diagnostics
+            .iter()
+            .filter(|d| {
+                d.fix
+                    .as_ref()
+                    .is_some_and(|f| f.applicability == applicability)
+            })
+            .count()
+    };
+    match (count(Applicability::Safe), count(Applicability::Unsafe)) {
+        (0, 0) => String::new(),
+        (safe, 0) => format!("{safe} fixable with `--fix`.\n"),
+        (0, unsafe_) => format!("{unsafe_} fixable with `--fix --unsafe-fixes`.\n"),
+        (safe, unsafe_) => {
+            format!("{safe} fixable with `--fix` ({unsafe_} more with `--unsafe-fixes`).\n")
+        }
+    }
 }
 
 /// `p3plint check`'s options: the command line's definition, and the library's input.
@@ -242,6 +270,9 @@ pub struct CheckOptions {
     /// Also check files that .gitignore/.ignore exclude, and hidden directories.
     #[arg(long)]
     pub no_ignore: bool,
+    /// List the files the run would check, one per line, and check nothing.
+    #[arg(long)]
+    pub show_files: bool,
     /// Also list every compact policy found, valid or not (`emitted-policy`).
     #[arg(long)]
     pub show_policies: bool,
@@ -348,6 +379,8 @@ pub struct Checked {
     pub stderr: String,
     /// `--diff`: the unified diff the fixes would make, printed instead of the report.
     pub diff: Option<String>,
+    /// `--show-files`: the files the run would check, one per line, printed instead of it.
+    pub files: Option<String>,
 }
 
 /// `p3plint check`: config from the nearest lint.toml (or `--config`), the CLI's selections on
@@ -420,6 +453,27 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
             report,
             stderr,
             diff: None,
+            files: None,
+        });
+    }
+    if options.show_files {
+        let inputs = crate::discover::discover(&paths, &config)
+            .map_err(|missing| run_error(crate::RunError::MissingPath(missing.0)))?;
+        let listed: String = inputs
+            .iter()
+            .map(|input| {
+                let shown = input.path.strip_prefix(".").unwrap_or(&input.path);
+                format!(
+                    "{}\n",
+                    crate::report::printable(&shown.display().to_string())
+                )
+            })
+            .collect();
+        return Ok(Checked {
+            report: crate::report::Report::default(),
+            stderr: String::new(),
+            diff: None,
+            files: Some(listed),
         });
     }
     let report = run()?;
@@ -428,6 +482,7 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
             report,
             stderr: String::new(),
             diff: None,
+            files: None,
         });
     }
     if options.diff {
@@ -442,6 +497,7 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
             diff: Some(crate::fix::unified_diff(&planned)),
             report,
             stderr,
+            files: None,
         });
     }
     let applied = crate::fix::apply(&report, options.unsafe_fixes);
@@ -466,5 +522,6 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         report: run()?,
         stderr,
         diff: None,
+        files: None,
     })
 }

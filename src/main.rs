@@ -173,6 +173,10 @@ fn check(options: commands::CheckOptions) -> Result<u8, Failure> {
         commands::CheckError::Failed(failed) => Failure::Command(failed),
     })?;
     eprint!("{}", checked.stderr);
+    if let Some(files) = &checked.files {
+        print(files)?;
+        return Ok(0);
+    }
     if let Some(diff) = &checked.diff {
         print(diff)?;
         return Ok(u8::from(!diff.is_empty()));

@@ -727,7 +727,15 @@ fn statistics_quiet_and_output_file() {
         stats.contains("CP101\tidentified-data-contradiction"),
         "{stats}"
     );
-    assert!(stats.ends_with("checked).\n"), "{stats}");
+    // The summary, then what --fix would do (CURa has a safe fix).
+    assert!(stats.contains("checked).\n"), "{stats}");
+    assert!(
+        stats
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("1 fixable with `--fix`")),
+        "{stats}"
+    );
     let quiet = stdout(&p3plint(
         dir.path(),
         &["check", "--quiet", "--output-format", "concise"],
@@ -852,4 +860,19 @@ fn diff_shows_the_fixes_and_writes_nothing() {
     let output = p3plint(clean.path(), &["check", "--fix", "--diff"]);
     assert_eq!(output.status.code(), Some(0));
     assert!(output.stdout.is_empty());
+}
+
+#[test]
+fn show_files_lists_what_a_run_would_check() {
+    let dir = project(&[
+        ("src/a.rs", CLEAN),
+        ("www/index.html", b"<p>hello</p>\n"),
+        ("notes.txt", b"not checked\n"),
+        (".gitignore", b"build/\n"),
+        ("build/out.rs", BROKEN),
+    ]);
+    std::fs::create_dir(dir.path().join(".git")).expect("a git repository");
+    let output = p3plint(dir.path(), &["check", "--show-files"]);
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(stdout(&output), "src/a.rs\nwww/index.html\n");
 }
