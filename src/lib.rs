@@ -300,19 +300,14 @@ fn lint_input(
         }
     };
     let declared = declared.map(|d| (d, input.path.as_path()));
+    let check =
+        |text: &str| check_text(file, text, kind, rules, Origin::Path(&input.path), declared);
     if let Some(decoded) = source::decode_utf16(&bytes) {
         // UTF-16 text hides `p3p` from the byte prefilter: decoded first, then filtered.
         return match decoded {
             Ok(text) if !extract::may_emit(text.as_bytes()) => (None, Vec::new()),
             Ok(text) => {
-                let diagnostics = check_text(
-                    file,
-                    &text,
-                    kind,
-                    rules,
-                    Origin::Path(&input.path),
-                    declared,
-                );
+                let diagnostics = check(&text);
                 (Some(text), diagnostics)
             }
             Err(offset) => {
@@ -329,14 +324,7 @@ fn lint_input(
     }
     match String::from_utf8(bytes) {
         Ok(text) => {
-            let diagnostics = check_text(
-                file,
-                &text,
-                kind,
-                rules,
-                Origin::Path(&input.path),
-                declared,
-            );
+            let diagnostics = check(&text);
             (Some(text), diagnostics)
         }
         Err(err) => {
@@ -345,14 +333,7 @@ fn lint_input(
             let offset = err.utf8_error().valid_up_to();
             let bytes = err.into_bytes();
             let (text, replaced, _) = source::decode_replacing_invalid(bytes);
-            let mut diagnostics = check_text(
-                file,
-                &text,
-                kind,
-                rules,
-                Origin::Path(&input.path),
-                declared,
-            );
+            let mut diagnostics = check(&text);
             let message = format!(
                 "not UTF-8: {replaced} byte{} from offset {offset} on {} read as `?`",
                 if replaced == 1 { "" } else { "s" },

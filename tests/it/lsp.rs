@@ -76,24 +76,33 @@ impl Drop for Server {
     }
 }
 
-#[test]
-fn publishes_diagnostics_for_an_open_document() {
-    let dir = tempfile::tempdir().expect("temp dir");
+/// A server started in `dir`: the process, its stdin, and its messages.
+fn start(dir: &std::path::Path) -> (Server, std::process::ChildStdin, mpsc::Receiver<Value>) {
     let mut server = Server(
         Command::new(env!("CARGO_BIN_EXE_p3plint"))
             .arg("server")
-            .current_dir(dir.path())
+            .current_dir(dir)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
+            // Hostile input makes the server log to stderr; the tests read the protocol only.
+            .stderr(Stdio::null())
             .spawn()
             .expect("the server starts"),
     );
-    let mut stdin = server.0.stdin.take().expect("piped");
+    let stdin = server.0.stdin.take().expect("piped");
     let messages = reader(server.0.stdout.take().expect("piped"));
-    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
-        stdin.write_all(&frame(&message)).expect("write");
-        stdin.flush().expect("flush");
-    };
+    (server, stdin, messages)
+}
+
+fn send(stdin: &mut std::process::ChildStdin, message: Value) {
+    stdin.write_all(&frame(&message)).expect("write");
+    stdin.flush().expect("flush");
+}
+
+#[test]
+fn publishes_diagnostics_for_an_open_document() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (mut server, mut stdin, messages) = start(dir.path());
     send(
         &mut stdin,
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
@@ -158,28 +167,16 @@ fn publishes_diagnostics_for_an_open_document() {
 
 /// Starts a server in an empty directory and initializes it.
 fn started() -> (Server, std::process::ChildStdin, mpsc::Receiver<Value>) {
-    let dir = std::env::temp_dir();
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_p3plint"))
-            .arg("server")
-            .current_dir(dir)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("the server starts"),
+    let (server, mut stdin, messages) = start(&std::env::temp_dir());
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
     );
-    let mut stdin = server.0.stdin.take().expect("piped");
-    let messages = reader(server.0.stdout.take().expect("piped"));
-    stdin
-        .write_all(&frame(&json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}})))
-        .expect("write");
     next(&messages, response(1));
-    stdin
-        .write_all(&frame(
-            &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
-        ))
-        .expect("write");
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    );
     (server, stdin, messages)
 }
 
@@ -261,21 +258,7 @@ fn documents_get_their_projects_config_and_declaration() {
     let handler = "fn f(r: R) { r.header(\"P3P\", \"CP=\\\"NON CUR OUR STP ONL\\\"\"); }\n";
     write("src/handler.rs", handler);
     let elsewhere = tempfile::tempdir().expect("temp dir");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_p3plint"))
-            .arg("server")
-            .current_dir(elsewhere.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the server starts"),
-    );
-    let mut stdin = server.0.stdin.take().expect("piped");
-    let messages = reader(server.0.stdout.take().expect("piped"));
-    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
-        stdin.write_all(&frame(&message)).expect("write");
-        stdin.flush().expect("flush");
-    };
+    let (_server, mut stdin, messages) = start(elsewhere.path());
     send(
         &mut stdin,
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
@@ -358,21 +341,7 @@ fn documents_get_their_projects_config_and_declaration() {
 #[test]
 fn quick_fixes_and_suppressions_are_code_actions() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let mut server = Server(
-        Command::new(env!("CARGO_BIN_EXE_p3plint"))
-            .arg("server")
-            .current_dir(dir.path())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .spawn()
-            .expect("the server starts"),
-    );
-    let mut stdin = server.0.stdin.take().expect("piped");
-    let messages = reader(server.0.stdout.take().expect("piped"));
-    let send = |stdin: &mut std::process::ChildStdin, message: Value| {
-        stdin.write_all(&frame(&message)).expect("write");
-        stdin.flush().expect("flush");
-    };
+    let (_server, mut stdin, messages) = start(dir.path());
     send(
         &mut stdin,
         json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"capabilities": {}}}),
