@@ -468,8 +468,10 @@ fn push_decoded(builder: &mut Builder, source: &str, span: std::ops::Range<usize
             })
             .filter(|&len| len > 1);
         // `&` is a reference unless it was kept as written (`R&D`).
-        let literal_ampersand =
-            ch == '&' && decoded_chars.peek().copied() == raw[at + 1..].chars().next();
+        // (`&` is one byte, so the text after it starts on a character boundary.)
+        let literal_ampersand = ch == '&'
+            && raw_ch == '&'
+            && decoded_chars.peek().copied() == raw[at + 1..].chars().next();
         if raw_ch == ch && (reference_len.is_none() || literal_ampersand) {
             raw_chars.next();
             builder.push(ch, span.start + at..span.start + at + ch.len_utf8());
