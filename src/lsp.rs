@@ -365,15 +365,8 @@ pub fn file_path(uri: &Uri) -> Option<PathBuf> {
 
 /// The `file:` URI of an absolute path.
 pub fn file_uri(path: &Path) -> Option<Uri> {
-    const PATH_BYTES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
-        .remove(b'/')
-        .remove(b'-')
-        .remove(b'_')
-        .remove(b'.')
-        .remove(b'~');
     let absolute = std::path::absolute(path).ok()?;
-    let text = absolute.to_string_lossy();
-    let encoded = percent_encoding::utf8_percent_encode(&text, PATH_BYTES);
+    let encoded = crate::report::encode_uri_path(&absolute.to_string_lossy());
     format!("file://{encoded}").parse().ok()
 }
 

@@ -126,3 +126,4 @@ pub fn json_diagnostics(report: &Report) -> Vec<JsonDiagnostic<'_>> {
     json::diagnostics(report)
 }
 pub use printable::printable;
+pub use sarif::encode as encode_uri_path;

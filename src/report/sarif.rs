@@ -119,7 +119,9 @@ const PATH_BYTES: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUME
     .remove(b'~')
     .remove(b'/');
 
-fn encode(path: &str) -> String {
+/// A path as a URI path: what SARIF's artifact locations and the language server's `file:`
+/// URIs both write.
+pub fn encode(path: &str) -> String {
     percent_encoding::utf8_percent_encode(path, PATH_BYTES).to_string()
 }
 

@@ -232,7 +232,10 @@ fn compiled() -> &'static Compiled {
 }
 
 /// The framing sentences that mark a document in `language`'s layout.
-fn markers(language: &Language) -> [&Vec<String>; 7] {
+/// How many kinds of framing sentence recognise a document (`markers`).
+const MARKER_KINDS: usize = 7;
+
+fn markers(language: &Language) -> [&Vec<String>; MARKER_KINDS] {
     let framing = &language.framing;
     [
         &framing.group_count,
@@ -279,7 +282,7 @@ pub fn recognize(text: &str) -> Option<&'static Language> {
             Some((automaton, owners))
         })
         .as_ref()?;
-    let mut hits = vec![[false; 7]; languages().len()];
+    let mut hits = vec![[false; MARKER_KINDS]; languages().len()];
     for found in automaton.find_overlapping_iter(text) {
         if let Some(&(language, kind)) = owners.get(found.pattern().as_usize()) {
             hits[language][kind] = true;
@@ -289,7 +292,7 @@ pub fn recognize(text: &str) -> Option<&'static Language> {
 }
 
 /// The language with the most distinct marker kinds seen, two at least.
-fn best_language(hits: &[[bool; 7]]) -> Option<&'static Language> {
+fn best_language(hits: &[[bool; MARKER_KINDS]]) -> Option<&'static Language> {
     hits.iter()
         .zip(languages())
         .map(|(kinds, language)| (kinds.iter().filter(|hit| **hit).count(), language))
@@ -441,7 +444,7 @@ struct Reader {
     party: Party,
     /// By language, which kinds of framing sentence were seen: the document's language, and
     /// whether the text is a document at all.
-    markers: Vec<[bool; 7]>,
+    markers: Vec<[bool; MARKER_KINDS]>,
     /// Did-you-mean answers by item text: documents repeat their custom items.
     suggestions: std::collections::HashMap<(String, ItemKind), Option<String>>,
 }
@@ -465,7 +468,7 @@ pub fn read(file: FileId, text: &str) -> Option<(Document, Vec<Statement>, Vec<D
         last_level: None,
         party: Party::FirstParty,
         suggestions: std::collections::HashMap::new(),
-        markers: vec![[false; 7]; languages().len()],
+        markers: vec![[false; MARKER_KINDS]; languages().len()],
     };
     for block in &blocks(text) {
         reader.block(block);

@@ -404,20 +404,6 @@ pub fn patterns(phrases: &[String]) -> Vec<Pattern> {
     phrases.iter().map(|p| Pattern::new(p)).collect()
 }
 
-/// The first match of any of `patterns` in `folded`, from `from` on.
-pub fn find_any(patterns: &[Pattern], folded: &str, from: usize) -> Option<Match> {
-    patterns
-        .iter()
-        .filter_map(|pattern| pattern.find(folded, from))
-        .min_by_key(|found| (found.range.start, usize::MAX - found.range.end))
-}
-
-/// Whether `folded` is exactly one of `phrases` (a heading on its own line).
-pub fn is_exactly(phrases: &[String], folded: &str) -> bool {
-    let folded = folded.trim_end_matches(['.', ':', ' ']);
-    phrases.iter().any(|phrase| fold_item(phrase) == folded)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
