@@ -72,6 +72,11 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
             ));
             continue;
         }
+        // A walk under an excluded directory finds nothing: every path below has that
+        // component. Checked once here, so the walk matches each entry's own name only.
+        if filter.excludes_above(path) {
+            continue;
+        }
         let root = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
         let outside = Arc::new(Mutex::new(Vec::new()));
         let walk_filter = Arc::clone(&filter);
@@ -96,7 +101,7 @@ pub fn discover(paths: &[PathBuf], config: &Config) -> Result<Vec<Input>, Missin
                 if entry.depth() == 0 {
                     return true;
                 }
-                if walk_filter.is_excluded(entry.path()) {
+                if walk_filter.is_excluded_entry(entry.path(), entry.file_name()) {
                     return false;
                 }
                 // Hidden directories (`.cache/`, `.venv/`) are tool state, not the site; hidden
@@ -279,6 +284,22 @@ impl PathFilter {
         self.matches(&self.exclude, path)
     }
 
+    /// Whether a directory above the walked entries is excluded by a component pattern (then
+    /// every entry below is).
+    fn excludes_above(&self, walked: &Path) -> bool {
+        let (components, _) = &self.exclude;
+        self.relative(walked)
+            .components()
+            .any(|component| components.is_match(component.as_os_str()))
+    }
+
+    /// `is_excluded` for an entry of a walk whose ancestors were all let through: only its own
+    /// name can match a component pattern, so the rest of its path is not matched again.
+    fn is_excluded_entry(&self, path: &Path, name: &std::ffi::OsStr) -> bool {
+        let (components, paths) = &self.exclude;
+        components.is_match(name) || (!paths.is_empty() && paths.is_match(self.relative(path)))
+    }
+
     fn is_test(&self, path: &Path) -> bool {
         self.matches(&self.tests, path)
     }
@@ -336,6 +357,39 @@ mod tests {
             })
             .collect();
         assert_eq!(names, ["a.html", "b.rs", "sub/c.conf"]);
+    }
+
+    #[test]
+    fn exclusions_hold_below_a_walked_directory_and_for_path_patterns() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for file in [
+            "target/gen.rs",
+            "src/a.rs",
+            "src/gen/b.rs",
+            "src/deep/target/c.rs",
+        ] {
+            let path = root.join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, "x").unwrap();
+        }
+        let mut config = Config::defaults(root.to_path_buf());
+        config.exclude.push("src/gen".into());
+        let walked = |under: &str| -> Vec<String> {
+            discover(&[root.join(under)], &config)
+                .unwrap()
+                .iter()
+                .map(|input| {
+                    let relative = input.path.strip_prefix(root).unwrap();
+                    relative.to_string_lossy().into_owned()
+                })
+                .collect()
+        };
+        // Walking an excluded directory itself finds nothing below it, as walking its parent.
+        assert!(walked("target").is_empty());
+        assert!(walked("src/deep/target").is_empty());
+        assert_eq!(walked("src"), ["src/a.rs"]);
+        assert_eq!(walked(""), ["src/a.rs"]);
     }
 
     #[test]

@@ -80,7 +80,7 @@ proptest! {
 }
 
 proptest! {
-    /// The vectorised prefilter says what a plain case-insensitive search says.
+    /// Both vectorised prefilters say what a plain case-insensitive search says.
     #[test]
     fn the_prefilter_agrees_with_a_plain_search(
         bytes in prop::collection::vec(prop::sample::select(b"pP3cC=x \\n\\xc3".to_vec()), 0..40)
@@ -88,6 +88,7 @@ proptest! {
         let lower: Vec<u8> = bytes.iter().map(u8::to_ascii_lowercase).collect();
         let plain = lower.windows(3).any(|w| w == b"p3p" || w == b"cp=");
         prop_assert_eq!(p3plint::extract::may_emit(&bytes), plain);
+        prop_assert_eq!(p3plint::extract::needles(&bytes).next().is_some(), plain);
     }
 }
 
