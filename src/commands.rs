@@ -344,10 +344,7 @@ fn run_error(err: crate::RunError) -> CheckError {
         crate::RunError::MissingPath(path) => {
             format!("{}: no such file or directory", path.display()).into()
         }
-        crate::RunError::PolicyUnusable(report) => Failed {
-            stderr: report::render(&report, Format::Full, false),
-            message: "the policy lint.toml names cannot be used; nothing was checked".into(),
-        },
+        crate::RunError::PolicyUnusable(report) => return CheckError::PolicyUnusable(report),
     })
 }
 
@@ -369,7 +366,46 @@ fn read_stdin(limit: u64) -> Result<String, String> {
 #[derive(Debug)]
 pub enum CheckError {
     Config(crate::config::ConfigError),
+    /// The declaration lint.toml (or `--policy`) names has errors; the report says which.
+    PolicyUnusable(crate::report::Report),
     Failed(Failed),
+}
+
+impl CheckError {
+    /// What a machine format prints on stdout for a run that could not finish (`None` for the
+    /// human formats, whose readers see stderr).
+    pub fn machine_output(&self, format: Format) -> Option<String> {
+        use crate::report::Unfinished;
+        let configuration;
+        let unfinished = match self {
+            CheckError::Config(error) => {
+                configuration = crate::report::Report {
+                    db: error.db.clone(),
+                    diagnostics: error.diagnostics.clone(),
+                    files_checked: 0,
+                };
+                Unfinished::Configuration(&configuration)
+            }
+            CheckError::PolicyUnusable(report) => Unfinished::Configuration(report),
+            CheckError::Failed(failed) => Unfinished::Failed(&failed.message),
+        };
+        report::render_unfinished(&unfinished, format)
+    }
+
+    /// What stderr says, and the closing line, for a person.
+    pub fn for_people(self) -> Failed {
+        match self {
+            CheckError::Config(error) => Failed {
+                stderr: report::render_diagnostics_plain(&error.db, &error.diagnostics),
+                message: "lint.toml has errors; nothing was checked".into(),
+            },
+            CheckError::PolicyUnusable(report) => Failed {
+                stderr: report::render(&report, Format::Full, false),
+                message: "the policy lint.toml names cannot be used; nothing was checked".into(),
+            },
+            CheckError::Failed(failed) => failed,
+        }
+    }
 }
 
 /// A finished check: the report, and what `--fix` says on stderr.

@@ -24,8 +24,6 @@ fn return_freed_memory_at_once() {
 
 use clap::{CommandFactory, Parser, Subcommand};
 use p3plint::commands::{self, TextFormat};
-use p3plint::config::ConfigError;
-use p3plint::report;
 use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,7 +86,6 @@ enum Command {
 /// A run that could not happen; printed to stderr, exit code 2.
 enum Failure {
     Message(String),
-    Config(ConfigError),
     Command(commands::Failed),
 }
 
@@ -108,13 +105,6 @@ fn main() -> ExitCode {
     };
     match failure {
         Failure::Message(message) => eprintln!("p3plint: {message}"),
-        Failure::Config(error) => {
-            eprint!(
-                "{}",
-                report::render_diagnostics_plain(&error.db, &error.diagnostics)
-            );
-            eprintln!("p3plint: lint.toml has errors; nothing was checked");
-        }
         Failure::Command(failed) => {
             eprint!("{}", failed.stderr);
             eprintln!("p3plint: {}", failed.message);
@@ -168,10 +158,20 @@ fn run(cli: Cli) -> Result<u8, Failure> {
 }
 
 fn check(options: commands::CheckOptions) -> Result<u8, Failure> {
-    let checked = commands::check(&options).map_err(|err| match err {
-        commands::CheckError::Config(error) => Failure::Config(error),
-        commands::CheckError::Failed(failed) => Failure::Command(failed),
-    })?;
+    let checked = match commands::check(&options) {
+        Ok(checked) => checked,
+        Err(err) => {
+            // A machine reading stdout (a SARIF upload, a JSON parser) is told too, in its
+            // format; the write is best effort, since the run has failed already.
+            if let Some(out) = err.machine_output(options.output_format) {
+                let _ = match &options.output_file {
+                    Some(path) => p3plint::fix::write_report(path, &out).is_ok(),
+                    None => print(&out).is_ok(),
+                };
+            }
+            return Err(Failure::Command(err.for_people()));
+        }
+    };
     eprint!("{}", checked.stderr);
     if let Some(files) = &checked.files {
         print(files)?;

@@ -32,6 +32,11 @@ pub fn render(report: &Report) -> String {
     out
 }
 
+/// A run that could not finish, as one error annotation without a file.
+pub fn failure(message: &str) -> String {
+    format!("::error title=p3plint::{}\n", escape_data(message))
+}
+
 /// Workflow-command escaping of the message part; other control characters are made printable,
 /// since the log renders escape sequences.
 fn escape_data(text: &str) -> String {

@@ -47,6 +47,29 @@ pub fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
+/// Why a run stopped before checking anything, for the machine formats, which must still say
+/// so on their own channel (a SARIF upload or a JSON parser sees nothing on stderr).
+pub enum Unfinished<'a> {
+    /// lint.toml, or the declaration it names, has errors; the findings say where.
+    Configuration(&'a Report),
+    /// The run failed for a reason with no place in a file (a missing path).
+    Failed(&'a str),
+}
+
+/// The machine format's account of an unfinished run, or `None` for the human formats, whose
+/// readers see stderr. JSON prints the configuration's findings as any others; GitHub prints
+/// them as annotations, and a failure as one error.
+pub fn render_unfinished(unfinished: &Unfinished, format: Format) -> Option<String> {
+    match (format, unfinished) {
+        (Format::Full | Format::Concise, _) => None,
+        (Format::Sarif, unfinished) => Some(sarif::render_unfinished(unfinished)),
+        (Format::Json, Unfinished::Configuration(report)) => Some(json::render(report)),
+        (Format::Json, Unfinished::Failed(_)) => None,
+        (Format::Github, Unfinished::Configuration(report)) => Some(github::render(report)),
+        (Format::Github, Unfinished::Failed(message)) => Some(github::failure(message)),
+    }
+}
+
 /// The closing line of human output: what was found, in how many files.
 pub fn summary(report: &Report) -> String {
     let count = |severity| {

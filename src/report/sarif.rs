@@ -1,12 +1,14 @@
 //! SARIF 2.1.0 output for code-scanning services: one run, the rule catalogue as the tool's
-//! rules, results with physical locations and related locations. Typed; fields serialise in
-//! byte order of their names, as the output always had them.
+//! rules, results with physical locations, related locations, safe fixes and fingerprints; and a
+//! run that could not finish as notifications. Typed; fields serialise in byte order of their
+//! names, as the output always had them.
 
-use crate::diagnostic::{Diagnostic, Label, Severity};
-use crate::report::Report;
-use crate::rules::registry;
+use crate::diagnostic::{Applicability, Diagnostic, Label, Severity};
+use crate::report::{Report, Unfinished};
+use crate::rules::{self, registry};
 use crate::source::SourceDb;
 use serde::Serialize;
+use std::collections::HashMap;
 
 #[derive(Serialize)]
 struct Log<'a> {
@@ -20,7 +22,7 @@ struct Log<'a> {
 #[serde(rename_all = "camelCase")]
 struct Run<'a> {
     column_kind: &'static str,
-    invocations: [Invocation; 1],
+    invocations: [Invocation<'a>; 1],
     #[serde(skip_serializing_if = "Option::is_none")]
     original_uri_base_ids: Option<BaseIds>,
     results: Vec<SarifResult<'a>>,
@@ -29,8 +31,29 @@ struct Run<'a> {
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct Invocation {
+struct Invocation<'a> {
     execution_successful: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_configuration_notifications: Vec<Notification<'a>>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    tool_execution_notifications: Vec<Notification<'a>>,
+}
+
+/// Why a run did not finish: a problem in the configuration (with where it is) or in the run.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Notification<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    descriptor: Option<DescriptorReference<'a>>,
+    level: &'static str,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    locations: Vec<Location<'a>>,
+    message: Text<'a>,
+}
+
+#[derive(Serialize)]
+struct DescriptorReference<'a> {
+    id: &'a str,
 }
 
 /// Where `%SRCROOT%` is: the directory paths in the report are relative to.
@@ -59,6 +82,13 @@ struct Text<'a> {
     text: &'a str,
 }
 
+/// A rule's help: plain text, and the whole rule page (what `p3plint rule` prints) as Markdown.
+#[derive(Serialize)]
+struct Help<'a> {
+    markdown: String,
+    text: &'a str,
+}
+
 #[derive(Serialize)]
 struct Configuration {
     level: &'static str,
@@ -69,7 +99,7 @@ struct Configuration {
 struct RuleDescriptor<'a> {
     default_configuration: Configuration,
     full_description: Text<'a>,
-    help: Text<'a>,
+    help: Help<'a>,
     id: &'a str,
     name: &'a str,
     short_description: Text<'a>,
@@ -78,12 +108,52 @@ struct RuleDescriptor<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
 struct SarifResult<'a> {
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    fixes: Vec<SarifFix<'a>>,
     level: &'static str,
     locations: [Location<'a>; 1],
     message: Text<'a>,
+    partial_fingerprints: Fingerprints,
     related_locations: Vec<Location<'a>>,
     rule_id: &'a str,
     rule_index: Option<usize>,
+}
+
+/// What identifies a finding across runs, so a code-scanning service keeps one alert for it
+/// while lines are added above it.
+#[derive(Serialize)]
+struct Fingerprints {
+    #[serde(rename = "p3plint/v1")]
+    finding: String,
+}
+
+/// A safe fix: browsers behave the same after it, so a service may offer to apply it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SarifFix<'a> {
+    artifact_changes: Vec<ArtifactChange<'a>>,
+    description: Text<'a>,
+}
+
+#[derive(Serialize)]
+struct ArtifactChange<'a> {
+    #[serde(rename = "artifactLocation")]
+    artifact_location: ArtifactLocation,
+    replacements: Vec<Replacement<'a>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct Replacement<'a> {
+    deleted_region: ByteRegion,
+    inserted_content: Text<'a>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ByteRegion {
+    byte_length: usize,
+    byte_offset: usize,
 }
 
 #[derive(Serialize)]
@@ -154,6 +224,63 @@ struct Region {
 }
 
 pub fn render(report: &Report) -> String {
+    let mut seen = HashMap::new();
+    let results = report
+        .diagnostics
+        .iter()
+        .map(|diagnostic| result(&report.db, diagnostic, &mut seen))
+        .collect();
+    log(results, Invocation::finished())
+}
+
+/// A run that could not finish: no results, `executionSuccessful: false`, and why, as
+/// notifications (configuration problems with where they are), so a code-scanning upload shows
+/// the failure instead of choking on empty output.
+pub fn render_unfinished(unfinished: &Unfinished) -> String {
+    let mut invocation = Invocation {
+        execution_successful: false,
+        ..Invocation::finished()
+    };
+    match unfinished {
+        Unfinished::Configuration(report) => {
+            invocation.tool_configuration_notifications = report
+                .diagnostics
+                .iter()
+                .map(|diagnostic| Notification {
+                    descriptor: Some(DescriptorReference {
+                        id: &diagnostic.rule.code,
+                    }),
+                    level: level(diagnostic.severity),
+                    locations: vec![location(&report.db, &diagnostic.primary, None)],
+                    message: Text {
+                        text: &diagnostic.message,
+                    },
+                })
+                .collect();
+        }
+        Unfinished::Failed(message) => {
+            invocation.tool_execution_notifications = vec![Notification {
+                descriptor: None,
+                level: "error",
+                locations: Vec::new(),
+                message: Text { text: message },
+            }];
+        }
+    }
+    log(Vec::new(), invocation)
+}
+
+impl Invocation<'_> {
+    fn finished() -> Self {
+        Invocation {
+            execution_successful: true,
+            tool_configuration_notifications: Vec::new(),
+            tool_execution_notifications: Vec::new(),
+        }
+    }
+}
+
+fn log<'a>(results: Vec<SarifResult<'a>>, invocation: Invocation<'a>) -> String {
     let rules = registry()
         .rules()
         .iter()
@@ -164,7 +291,8 @@ pub fn render(report: &Report) -> String {
             full_description: Text {
                 text: rule.docs.what.trim(),
             },
-            help: Text {
+            help: Help {
+                markdown: rules::markdown(rule),
                 text: rule.docs.why.trim(),
             },
             id: &rule.code,
@@ -174,18 +302,11 @@ pub fn render(report: &Report) -> String {
             },
         })
         .collect();
-    let results = report
-        .diagnostics
-        .iter()
-        .map(|diagnostic| result(&report.db, diagnostic))
-        .collect();
     let log = Log {
         schema: "https://json.schemastore.org/sarif-2.1.0.json",
         runs: [Run {
             column_kind: "unicodeCodePoints",
-            invocations: [Invocation {
-                execution_successful: true,
-            }],
+            invocations: [invocation],
             original_uri_base_ids: std::env::current_dir().ok().map(|cwd| BaseIds {
                 source_root: ArtifactLocation {
                     uri: format!(
@@ -243,17 +364,89 @@ fn location<'a>(db: &SourceDb, label: &'a Label, id: Option<usize>) -> Location<
     }
 }
 
-fn result<'a>(db: &SourceDb, diagnostic: &'a Diagnostic) -> SarifResult<'a> {
+/// A finding's fingerprint: its rule, file, message and label, which do not mention lines, and
+/// how many findings with all four the same came before it in the file. FNV-1a, whose output
+/// is fixed by its definition, so the fingerprint is the same on every machine and release.
+fn fingerprint(
+    db: &SourceDb,
+    diagnostic: &Diagnostic,
+    seen: &mut HashMap<u64, usize>,
+) -> Fingerprints {
+    use std::hash::Hasher;
+    let mut hasher = fnv::FnvHasher::default();
+    let file = db.get(diagnostic.primary.file);
+    for part in [
+        diagnostic.rule.code.as_str(),
+        file.name.as_str(),
+        diagnostic.message.as_str(),
+        diagnostic.primary.message.as_str(),
+    ] {
+        hasher.write(part.as_bytes());
+        // A separator no text holds, so ("ab", "c") and ("a", "bc") differ.
+        hasher.write(&[0xff]);
+    }
+    let hash = hasher.finish();
+    let occurrence = seen.entry(hash).or_insert(0);
+    *occurrence += 1;
+    Fingerprints {
+        finding: format!("{hash:016x}:{occurrence}"),
+    }
+}
+
+/// The finding's fix when it is safe, as SARIF replacements grouped by file.
+fn safe_fixes<'a>(db: &SourceDb, diagnostic: &'a Diagnostic) -> Vec<SarifFix<'a>> {
+    let Some(fix) = diagnostic
+        .fix
+        .as_ref()
+        .filter(|fix| fix.applicability == Applicability::Safe)
+    else {
+        return Vec::new();
+    };
+    let mut changes: Vec<(crate::source::FileId, Vec<Replacement<'a>>)> = Vec::new();
+    for edit in &fix.edits {
+        let replacement = Replacement {
+            deleted_region: ByteRegion {
+                byte_length: edit.span.len(),
+                byte_offset: edit.span.start,
+            },
+            inserted_content: Text {
+                text: &edit.content,
+            },
+        };
+        match changes.iter_mut().find(|(file, _)| *file == edit.file) {
+            Some((_, replacements)) => replacements.push(replacement),
+            None => changes.push((edit.file, vec![replacement])),
+        }
+    }
+    vec![SarifFix {
+        artifact_changes: changes
+            .into_iter()
+            .map(|(file, replacements)| ArtifactChange {
+                artifact_location: artifact(&db.get(file).name),
+                replacements,
+            })
+            .collect(),
+        description: Text { text: &fix.message },
+    }]
+}
+
+fn result<'a>(
+    db: &SourceDb,
+    diagnostic: &'a Diagnostic,
+    seen: &mut HashMap<u64, usize>,
+) -> SarifResult<'a> {
     let rule_index = registry()
         .rules()
         .iter()
         .position(|rule| rule.code == diagnostic.rule.code);
     SarifResult {
+        fixes: safe_fixes(db, diagnostic),
         level: level(diagnostic.severity),
         locations: [location(db, &diagnostic.primary, None)],
         message: Text {
             text: &diagnostic.message,
         },
+        partial_fingerprints: fingerprint(db, diagnostic, seen),
         related_locations: diagnostic
             .related
             .iter()

@@ -821,6 +821,118 @@ fn sarif_uris_are_encoded_and_relative_to_srcroot() {
     assert_eq!(run["invocations"][0]["executionSuccessful"], true);
 }
 
+/// Code scanning keeps one alert per finding: the fingerprint survives lines added above it,
+/// and two equal findings in one file get two fingerprints. Safe fixes travel as replacements,
+/// and each rule's help carries its whole page as Markdown.
+#[test]
+fn sarif_fingerprints_fixes_and_rule_help() {
+    let page = "<meta http-equiv='P3P' content='CP=\"NOI CURa OUR NOR NAV\"'>\n";
+    let sarif = |text: &str| {
+        let dir = project(&[("a.html", text.as_bytes())]);
+        let output = p3plint(dir.path(), &["check", "--output-format", "sarif"]);
+        serde_json::from_slice::<serde_json::Value>(&output.stdout).expect("SARIF")
+    };
+    let fingerprints = |log: &serde_json::Value| -> Vec<(String, String)> {
+        log["runs"][0]["results"]
+            .as_array()
+            .expect("results")
+            .iter()
+            .map(|result| {
+                (
+                    result["ruleId"].as_str().expect("id").to_string(),
+                    result["partialFingerprints"]["p3plint/v1"]
+                        .as_str()
+                        .expect("a fingerprint")
+                        .to_string(),
+                )
+            })
+            .collect()
+    };
+    let before = sarif(page);
+    let moved = sarif(&format!("<p>one</p>\n<p>two</p>\n{page}"));
+    assert!(!fingerprints(&before).is_empty());
+    assert_eq!(fingerprints(&before), fingerprints(&moved));
+    let twice = fingerprints(&sarif(&format!("{page}{page}")));
+    let suffix = twice.iter().filter(|(rule, _)| rule == "CP002").count();
+    let distinct: std::collections::HashSet<_> = twice.iter().map(|(_, f)| f).collect();
+    assert_eq!(suffix, 2, "{twice:?}");
+    assert_eq!(distinct.len(), twice.len(), "{twice:?}");
+
+    let result = before["runs"][0]["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .find(|result| result["ruleId"] == "CP002")
+        .expect("the suffix finding");
+    let replacement = &result["fixes"][0]["artifactChanges"][0]["replacements"][0];
+    let offset = replacement["deletedRegion"]["byteOffset"]
+        .as_u64()
+        .expect("offset") as usize;
+    let length = replacement["deletedRegion"]["byteLength"]
+        .as_u64()
+        .expect("length") as usize;
+    assert_eq!(&page[offset..offset + length], "CURa");
+    assert_eq!(replacement["insertedContent"]["text"], "CUR");
+    let rules = before["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .expect("rules");
+    let rule = rules
+        .iter()
+        .find(|rule| rule["id"] == "CP002")
+        .expect("CP002");
+    let markdown = rule["help"]["markdown"].as_str().expect("markdown help");
+    assert!(markdown.starts_with(&format!(
+        "# {} (CP002)",
+        rule["name"].as_str().expect("name")
+    )));
+}
+
+/// A SARIF upload or a JSON parser learns why a run stopped, on stdout, in its own format.
+#[test]
+fn machine_formats_report_a_run_that_could_not_finish() {
+    let dir = project(&[
+        ("lint.toml", b"[paths]\nexlude = [\"x\"]\n"),
+        ("src/a.rs", CLEAN),
+    ]);
+    let output = p3plint(dir.path(), &["check", "--output-format", "sarif"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(stderr(&output).contains("unknown key `exlude`"));
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    let notification = &invocation["toolConfigurationNotifications"][0];
+    assert_eq!(notification["descriptor"]["id"], "CF901");
+    assert_eq!(
+        notification["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "lint.toml"
+    );
+    assert_eq!(
+        notification["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    let output = p3plint(dir.path(), &["check", "--output-format", "json"]);
+    assert_eq!(output.status.code(), Some(2));
+    let findings: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(findings[0]["code"], "CF901");
+    assert_eq!(findings[0]["path"], "lint.toml");
+
+    let clean = project(&[("src/a.rs", CLEAN)]);
+    let output = p3plint(
+        clean.path(),
+        &["check", "--output-format", "sarif", "missing"],
+    );
+    assert_eq!(output.status.code(), Some(2));
+    let log: serde_json::Value = serde_json::from_slice(&output.stdout).expect("SARIF");
+    let invocation = &log["runs"][0]["invocations"][0];
+    assert_eq!(invocation["executionSuccessful"], false);
+    assert!(
+        invocation["toolExecutionNotifications"][0]["message"]["text"]
+            .as_str()
+            .is_some_and(|text| text.contains("missing")),
+        "{invocation}"
+    );
+}
+
 #[test]
 fn completions_and_man_page_come_from_the_command_line_definitions() {
     let dir = project(&[]);
