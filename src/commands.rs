@@ -293,6 +293,10 @@ pub struct CheckOptions {
     /// include globs, and only the kinds of file p3plint reads (for pre-commit hooks).
     #[arg(long)]
     pub force_exclude: bool,
+    /// Adopt p3plint on an existing code base: write a suppression comment with this reason
+    /// above every line with findings, then report what is left.
+    #[arg(long, value_name = "REASON", conflicts_with_all = ["fix", "show_files"])]
+    pub add_suppressions: Option<String>,
     /// Exit 1 on warnings too, not only on errors.
     #[arg(long, conflicts_with = "exit_zero")]
     pub error_on_warning: bool,
@@ -336,6 +340,77 @@ pub fn check_exit_code(report: &crate::report::Report, options: &CheckOptions) -
         (false, true) => 1,
         (false, false) => report::exit_code(report),
     }
+}
+
+/// `--add-suppressions`: writes the comments, each file only if its new text, checked again,
+/// has exactly the findings that were not meant to be suppressed (a comment that would land
+/// inside a multi-line string, or push an old suppression off its line, changes them). Returns
+/// what stderr says.
+fn add_suppressions(
+    report: &crate::report::Report,
+    reason: &str,
+    config: &crate::config::Config,
+) -> String {
+    let additions = crate::suppress::additions(report, reason);
+    let by_file = additions
+        .iter()
+        .map(|(file, (edits, _))| (*file, edits.iter().collect()))
+        .collect();
+    let counts = additions
+        .iter()
+        .map(|(file, (_, count))| (*file, *count))
+        .collect();
+    let mut stderr = String::new();
+    let mut planned = crate::fix::rewrite(report, by_file, &counts);
+    planned.retain(|planned| {
+        let Some(path) = &planned.path else {
+            return false;
+        };
+        let left_before = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.primary.file == planned.file)
+            .count()
+            - planned.fixes;
+        let left_after = crate::lint_stdin(path, &planned.after, config).map(|checked| {
+            let in_file = checked.diagnostics.iter().filter(|d| d.primary.file.0 == 0);
+            in_file.count()
+        });
+        let verified = left_after.as_ref().is_ok_and(|after| *after == left_before);
+        if !verified {
+            stderr.push_str(&format!(
+                "p3plint: not written: {}: the comments would not suppress exactly its findings \
+                 (one may be inside a multi-line string, or move an old suppression off its line); \
+                 suppress them by hand\n",
+                crate::report::printable(&planned.name)
+            ));
+        }
+        verified
+    });
+    let applied = crate::fix::write(report, planned);
+    for (path, reason) in &applied.failures {
+        stderr.push_str(&format!(
+            "p3plint: could not write {}: {reason}\n",
+            path.display()
+        ));
+    }
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let commented: usize = additions.values().map(|(_, count)| count).sum();
+    let out_of_reach = report.diagnostics.len() - commented;
+    if out_of_reach > 0 {
+        stderr.push_str(&format!(
+            "p3plint: {out_of_reach} finding{} cannot take a comment (in the declaration, \
+             lint.toml, or about suppressions): fix them, or set their rules in lint.toml\n",
+            plural(out_of_reach)
+        ));
+    }
+    let (findings, files) = (applied.fixes, applied.files.len());
+    stderr.push_str(&format!(
+        "Suppressed {findings} finding{} in {files} file{}.\n",
+        plural(findings),
+        plural(files)
+    ));
+    stderr
 }
 
 /// A run that could not complete, as `check` reports it.
@@ -469,8 +544,16 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
     for (_, id) in listings.iter().filter(|(wanted, _)| *wanted) {
         config.rules.enable(registry().rule(*id));
     }
-    // Only source snippets and fixes need the checked texts; machine output needs positions.
-    config.keep_sources = options.output_format == Format::Full || options.fix;
+    if let Some(reason) = &options.add_suppressions
+        && let Some(problem) = crate::suppress::unusable_reason(reason)
+    {
+        return Err(CheckError::Failed(
+            format!("--add-suppressions: {problem}").into(),
+        ));
+    }
+    // Only source snippets and edits need the checked texts; machine output needs positions.
+    config.keep_sources =
+        options.output_format == Format::Full || options.fix || options.add_suppressions.is_some();
     let paths = match options.paths.is_empty() {
         true => vec![std::path::PathBuf::from(".")],
         false => options.paths.clone(),
@@ -480,8 +563,8 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         let text = read_stdin(config.max_file_size)
             .map_err(|message| CheckError::Failed(message.into()))?;
         let report = crate::lint_stdin(&stdin_name, &text, &config).map_err(run_error)?;
-        let stderr = if options.fix {
-            "p3plint: --fix does not write text read from stdin\n".to_string()
+        let stderr = if options.fix || options.add_suppressions.is_some() {
+            "p3plint: --fix and --add-suppressions do not write text read from stdin\n".to_string()
         } else {
             String::new()
         };
@@ -513,6 +596,15 @@ pub fn check(options: &CheckOptions) -> Result<Checked, CheckError> {
         });
     }
     let report = run()?;
+    if let Some(reason) = &options.add_suppressions {
+        let stderr = add_suppressions(&report, reason, &config);
+        return Ok(Checked {
+            report: run()?,
+            stderr,
+            diff: None,
+            files: None,
+        });
+    }
     if !options.fix {
         return Ok(Checked {
             report,

@@ -69,6 +69,16 @@ pub fn plan(report: &Report, include_unsafe: bool) -> Vec<Planned> {
             *fixes_per_file.entry(first.file).or_default() += 1;
         }
     }
+    rewrite(report, by_file, &fixes_per_file)
+}
+
+/// Each file's text with its edits applied (none of which overlap), last edit first so earlier
+/// offsets stay valid; `counts` says how many findings each file's edits settle.
+pub fn rewrite(
+    report: &Report,
+    by_file: BTreeMap<FileId, Vec<&Edit>>,
+    counts: &BTreeMap<FileId, usize>,
+) -> Vec<Planned> {
     by_file
         .into_iter()
         .map(|(file, mut edits)| {
@@ -89,7 +99,7 @@ pub fn plan(report: &Report, include_unsafe: bool) -> Vec<Planned> {
                 path: source.path.clone(),
                 before: source.text.clone(),
                 after,
-                fixes: fixes_per_file.get(&file).copied().unwrap_or(0),
+                fixes: counts.get(&file).copied().unwrap_or(0),
             }
         })
         .collect()
@@ -114,8 +124,14 @@ pub fn unified_diff(planned: &[Planned]) -> String {
 
 /// Applies every fix of `report` allowed by `include_unsafe`.
 pub fn apply(report: &Report, include_unsafe: bool) -> Applied {
+    write(report, plan(report, include_unsafe))
+}
+
+/// Writes planned texts over the files they were checked from, each only if that is still
+/// safe (see the module's documentation).
+pub fn write(report: &Report, planned: Vec<Planned>) -> Applied {
     let mut applied = Applied::default();
-    for planned in plan(report, include_unsafe) {
+    for planned in planned {
         let source = report.db.get(planned.file);
         let Some(path) = planned.path else {
             let reason = "not a file on disk".to_string();

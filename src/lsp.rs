@@ -513,24 +513,18 @@ fn actions_data(
     });
     // The comment goes on a line of its own above the finding's line, indented as it is.
     let (line, _) = source.line_prefix(diagnostic.primary.span.start);
-    let indent: String = source
-        .line_range(line)
-        .map(|range| &source.text[range])
-        .unwrap_or_default()
-        .chars()
-        .take_while(|c| *c == ' ' || *c == '\t')
-        .collect();
-    let newline = if source.text.contains("\r\n") {
-        "\r\n"
-    } else {
-        "\n"
-    };
-    let comment = crate::suppress::suppression_comment(kind, &source.name, &diagnostic.rule.code);
+    let text = crate::suppress::comment_line(
+        source,
+        kind,
+        line,
+        &[diagnostic.rule.code.as_str()],
+        "reason",
+    );
     serde_json::json!({
         "fix": fix,
         "suppress": {
             "line": line,
-            "text": format!("{indent}{comment}{newline}"),
+            "text": text,
             "rule": diagnostic.rule.code,
         },
     })

@@ -69,12 +69,18 @@ fn directives(file: &SourceFile) -> Vec<Directive> {
     found
 }
 
-/// A comment line that suppresses `rule` (a code) on the next line, in the comment syntax of a
-/// file of `kind` named `name`: what an editor's "suppress" action inserts. The reason is a
-/// placeholder the user replaces; a suppression without one is itself reported.
-pub fn suppression_comment(kind: crate::extract::FileKind, name: &str, rule: &str) -> String {
+/// A comment that suppresses `rules` (codes) on the next line, in the comment syntax of a file
+/// of `kind` named `name`. An editor's "suppress" action passes a placeholder reason the user
+/// replaces (a suppression without one is itself reported); `--add-suppressions` passes the
+/// user's.
+pub fn suppression_comment(
+    kind: crate::extract::FileKind,
+    name: &str,
+    rules: &[&str],
+    reason: &str,
+) -> String {
     use crate::extract::{FileKind, Syntax};
-    let directive = format!("{DIRECTIVE}{rule}] -- reason");
+    let directive = format!("{DIRECTIVE}{}] -- {reason}", rules.join(", "));
     match kind {
         FileKind::Rust | FileKind::Code(Syntax::CLike | Syntax::Script | Syntax::Php) => {
             format!("// {directive}")
@@ -86,6 +92,115 @@ pub fn suppression_comment(kind: crate::extract::FileKind, name: &str, rule: &st
         }
         FileKind::Text => format!("<!-- {directive} -->"),
     }
+}
+
+/// The suppression comment for `rules` on zero-based `line` of `file`, as a line of its own to
+/// insert at the start of that line: indented as the line is, ended as the file ends its lines.
+pub fn comment_line(
+    file: &SourceFile,
+    kind: crate::extract::FileKind,
+    line: usize,
+    rules: &[&str],
+    reason: &str,
+) -> String {
+    let indent: String = file
+        .line_range(line)
+        .map(|range| &file.text[range])
+        .unwrap_or_default()
+        .chars()
+        .take_while(|c| *c == ' ' || *c == '\t')
+        .collect();
+    let newline = if file.text.contains("\r\n") {
+        "\r\n"
+    } else {
+        "\n"
+    };
+    let comment = suppression_comment(kind, &file.name, rules, reason);
+    format!("{indent}{comment}{newline}")
+}
+
+/// Why `--add-suppressions` cannot use a reason: a suppression's reason is the rest of one line
+/// of a comment, so it cannot hold a line break or a comment's end.
+pub fn unusable_reason(reason: &str) -> Option<&'static str> {
+    if reason.trim().is_empty() {
+        Some("the reason is empty; say why the findings are accepted")
+    } else if reason.contains(['\n', '\r']) {
+        Some("the reason must fit on one line")
+    } else if reason.contains("-->") || reason.contains("*/") {
+        Some("the reason cannot contain `-->` or `*/`, which would end the comment")
+    } else {
+        None
+    }
+}
+
+/// `--add-suppressions`: for each file on disk of a kind the walk reads, one comment above each
+/// line holding findings, naming their rules. Findings about suppressions themselves are left,
+/// as are findings in files a comment cannot go in (a declaration, lint.toml, an unread file).
+/// Returns each file's insertions and how many findings they suppress.
+pub fn additions(
+    report: &crate::report::Report,
+    reason: &str,
+) -> std::collections::BTreeMap<FileId, (Vec<crate::diagnostic::Edit>, usize)> {
+    use std::collections::BTreeMap;
+    let mut lines: BTreeMap<(FileId, usize), Vec<&str>> = BTreeMap::new();
+    let mut counts: BTreeMap<FileId, usize> = BTreeMap::new();
+    for diagnostic in &report.diagnostics {
+        let id = diagnostic.primary.file;
+        let file = report.db.get(id);
+        let walked = file
+            .path
+            .as_deref()
+            .is_some_and(|path| crate::extract::FileKind::for_path(path).is_some());
+        let about_suppressions = matches!(
+            diagnostic.rule.id,
+            RuleId::InvalidSuppression | RuleId::UnusedSuppression
+        );
+        if !walked || about_suppressions || file.text.is_empty() {
+            continue;
+        }
+        let line = file.line_index(diagnostic.primary.span.start.min(file.text.len()));
+        let rules = lines.entry((id, line)).or_default();
+        if !rules.contains(&diagnostic.rule.code.as_str()) {
+            rules.push(&diagnostic.rule.code);
+        }
+        *counts.entry(id).or_default() += 1;
+    }
+    let mut edits: BTreeMap<FileId, (Vec<crate::diagnostic::Edit>, usize)> = BTreeMap::new();
+    for ((id, line), rules) in lines {
+        let file = report.db.get(id);
+        let Some(path) = file.path.as_deref() else {
+            continue;
+        };
+        let kind =
+            crate::extract::FileKind::for_path(path).unwrap_or(crate::extract::FileKind::Text);
+        let Some(range) = file.line_range(line) else {
+            continue;
+        };
+        // A suppression already above the line must stay right above it: the new comment
+        // then goes at the end of the line itself.
+        let suppression_above = line
+            .checked_sub(1)
+            .and_then(|above| file.line_range(above))
+            .is_some_and(|above| may_suppress(&file.text[above]));
+        let edit = if suppression_above {
+            crate::diagnostic::Edit {
+                file: id,
+                span: range.end..range.end,
+                content: format!(" {}", suppression_comment(kind, &file.name, &rules, reason)),
+            }
+        } else {
+            crate::diagnostic::Edit {
+                file: id,
+                span: range.start..range.start,
+                content: comment_line(file, kind, line, &rules, reason),
+            }
+        };
+        let entry = edits
+            .entry(id)
+            .or_insert_with(|| (Vec::new(), counts.get(&id).copied().unwrap_or(0)));
+        entry.0.push(edit);
+    }
+    edits
 }
 
 /// Where the line holding `from` ends, before its `\n` or `\r\n`: edits stop there, so every

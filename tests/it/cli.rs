@@ -933,6 +933,70 @@ fn machine_formats_report_a_run_that_could_not_finish() {
     );
 }
 
+/// Adopting p3plint on an existing code base: one comment per line with findings, with the
+/// team's reason; a file where comments cannot suppress exactly its findings is left alone.
+#[test]
+fn add_suppressions_comments_every_finding_it_safely_can() {
+    let multi_line = "fn h(r: R) {\n    r.header(\"P3P\", \"policyref=\\\"/w3c/p3p.xml\\\",\n CP=\\\"NOI CURa OUR NOR PHY\\\"\");\n}\n";
+    let dir = project(&[
+        (
+            "a.html",
+            b"<p>x</p>\r\n  <meta http-equiv='P3P' content='CP=\"NOI CURa PHY\"'>\r\n",
+        ),
+        (
+            "site.conf",
+            b"server {\n  # p3plint: ignore[CP002] -- old\n  add_header P3P \"CP=\\\"NOI CURa OUR NOR PHY\\\"\";\n}\n",
+        ),
+        ("src/multi.rs", multi_line.as_bytes()),
+    ]);
+    let read = |name: &str| std::fs::read_to_string(dir.path().join(name)).expect("read");
+    let output = p3plint(
+        dir.path(),
+        &[
+            "check",
+            "--add-suppressions",
+            "legacy, TICKET-1",
+            "--output-format",
+            "concise",
+        ],
+    );
+    let err = stderr(&output);
+    assert_eq!(output.status.code(), Some(1), "{err}");
+    assert_eq!(
+        read("a.html"),
+        "<p>x</p>\r\n  <!-- p3plint: ignore[CP101, CP004, CP002] -- legacy, TICKET-1 -->\r\n  <meta http-equiv='P3P' content='CP=\"NOI CURa PHY\"'>\r\n"
+    );
+    // The old suppression keeps its line; the new one goes at the end of the finding's line.
+    assert!(
+        read("site.conf").contains("PHY\\\"\"; # p3plint: ignore[CP101] -- legacy, TICKET-1\n"),
+        "{}",
+        read("site.conf")
+    );
+    assert_eq!(read("src/multi.rs"), multi_line);
+    assert!(err.contains("not written: src/multi.rs"), "{err}");
+    assert!(err.contains("Suppressed 4 findings in 2 files."), "{err}");
+    let left = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "concise"],
+    ));
+    assert!(
+        left.lines()
+            .filter(|line| line.contains(": "))
+            .all(|line| line.starts_with("src/multi.rs:")),
+        "{left}"
+    );
+    assert!(!left.contains("unused-suppression"), "{left}");
+
+    for reason in ["", "two\nlines", "ends */ a comment"] {
+        let output = p3plint(dir.path(), &["check", "--add-suppressions", reason]);
+        assert_eq!(output.status.code(), Some(2), "{reason:?}");
+        assert!(
+            stderr(&output).contains("--add-suppressions:"),
+            "{reason:?}"
+        );
+    }
+}
+
 #[test]
 fn completions_and_man_page_come_from_the_command_line_definitions() {
     let dir = project(&[]);
