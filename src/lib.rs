@@ -166,6 +166,19 @@ pub fn lint_stdin(name: &Path, text: &str, config: &Config) -> Result<Report, Ru
     finish(report, loaded, config)
 }
 
+/// The compact policy the declaration in force for the file at `path` implies for `emitted`
+/// (in `text`, that file's text): what an editor shows beside a policy. `None` without a usable
+/// declaration.
+pub fn derived_policy_for(
+    path: &Path,
+    text: &str,
+    emitted: &parse::CompactPolicy,
+    config: &Config,
+) -> Option<String> {
+    let loaded = load_declaration(&[path.to_path_buf()], config, 1).filter(|l| l.usable)?;
+    DeclaredPolicies::new(&loaded, config).derived_for(emitted, text, path)
+}
+
 /// The declaration for a run over `paths`, its files numbered from `first_id`. A configured
 /// declaration may be read anywhere under lint.toml's directory; a discovered `w3c/p3p.xml`
 /// only under the directory it was found in.

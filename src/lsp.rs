@@ -87,7 +87,7 @@ pub fn run() -> Result<Ending, Error> {
         }),
     )?;
     let root = workspace_root(&params);
-    let linter = Linter::start(connection.sender.clone(), root, encoding)?;
+    let linter = Linter::start(connection.sender.clone(), root.clone(), encoding)?;
     let mut shutting_down = false;
     let mut ending = Ending::ExitWithoutShutdown;
     // The open documents' newest texts, for hover (linting has its own copy).
@@ -117,7 +117,7 @@ pub fn run() -> Result<Ending, Error> {
                     .and_then(|params| {
                         let at = params.text_document_position_params;
                         let text = documents.get(at.text_document.uri.as_str())?;
-                        hover(&at.text_document.uri, text, at.position, encoding)
+                        hover(&at.text_document.uri, text, at.position, &root, encoding)
                     });
                 let response = Response::new_ok(request.id, hover);
                 connection.sender.send(response.into())?;
@@ -382,13 +382,36 @@ struct Checked {
 /// declaration that finds. A document that is not a file uses the workspace root's lint.toml.
 fn check_document(uri: &Uri, text: &str, root: &Path, encoding: Encoding) -> Checked {
     let path = file_path(uri);
-    let start = path
-        .as_deref()
-        .and_then(Path::parent)
-        .unwrap_or(root)
-        .to_path_buf();
+    let (config, broken_config) = document_config(path.as_deref(), root, encoding);
+    let diagnostics = match &path {
+        Some(path) => {
+            let report = match crate::lint_stdin(path, text, &config) {
+                Ok(report) | Err(crate::RunError::PolicyUnusable(report)) => report,
+                Err(crate::RunError::MissingPath(_)) => Report::default(),
+            };
+            to_lsp(&report, crate::source::FileId(0), uri, encoding)
+        }
+        None => diagnostics(uri, text, &config.rules, encoding),
+    };
+    Checked {
+        diagnostics,
+        broken_config,
+    }
+}
+
+/// A broken lint.toml: its URI, the one-line problem shown to the user, and its diagnostics.
+type BrokenConfig = (Uri, String, Vec<lsp_types::Diagnostic>);
+
+/// The config for the document at `path` (the nearest lint.toml upward, as `check` finds it),
+/// or the defaults and what is wrong with the lint.toml found.
+fn document_config(
+    path: Option<&Path>,
+    root: &Path,
+    encoding: Encoding,
+) -> (Config, Option<BrokenConfig>) {
+    let start = path.and_then(Path::parent).unwrap_or(root).to_path_buf();
     let cwd = std::env::current_dir().unwrap_or_default();
-    let (config, broken_config) = match Config::discover_from(None, &start, &cwd) {
+    match Config::discover_from(None, &start, &cwd) {
         Ok(config) => (config, None),
         Err(error) => {
             let config_file = error.db.files().first().map(|file| cwd.join(&file.name));
@@ -410,20 +433,6 @@ fn check_document(uri: &Uri, text: &str, root: &Path, encoding: Encoding) -> Che
             });
             (Config::defaults(start.clone()), broken)
         }
-    };
-    let diagnostics = match &path {
-        Some(path) => {
-            let report = match crate::lint_stdin(path, text, &config) {
-                Ok(report) | Err(crate::RunError::PolicyUnusable(report)) => report,
-                Err(crate::RunError::MissingPath(_)) => Report::default(),
-            };
-            to_lsp(&report, crate::source::FileId(0), uri, encoding)
-        }
-        None => diagnostics(uri, text, &config.rules, encoding),
-    };
-    Checked {
-        diagnostics,
-        broken_config,
     }
 }
 
@@ -666,7 +675,13 @@ fn lsp_diagnostic(
 
 /// What the token under the cursor means (its kind, consent and meaning, as `explain` says),
 /// or on `CP=`, how IE6 treats the policy's cookies, in one line.
-fn hover(uri: &Uri, text: &str, at: Position, encoding: Encoding) -> Option<lsp_types::Hover> {
+fn hover(
+    uri: &Uri,
+    text: &str,
+    at: Position,
+    root: &Path,
+    encoding: Encoding,
+) -> Option<lsp_types::Hover> {
     let name = uri.as_str().rsplit('/').next().unwrap_or_default();
     let kind = FileKind::for_path(Path::new(name)).unwrap_or(FileKind::Text);
     let file = SourceFile::new(name, text);
@@ -709,7 +724,28 @@ fn hover(uri: &Uri, text: &str, at: Position, encoding: Encoding) -> Option<lsp_
                 } else {
                     "unsatisfactory: IE6 restricts its cookies at some levels (`p3plint ie6` shows each)"
                 };
-                format!("**P3P compact policy**, {verdict}")
+                let path = file_path(uri);
+                let (config, _) = document_config(path.as_deref(), root, encoding);
+                let derived = path
+                    .as_deref()
+                    .and_then(|path| crate::derived_policy_for(path, text, &policy, &config));
+                let sent: std::collections::BTreeSet<&str> =
+                    policy.tokens.iter().map(|t| t.text.as_str()).collect();
+                let declared = match derived {
+                    Some(derived)
+                        if derived
+                            .split(' ')
+                            .collect::<std::collections::BTreeSet<_>>()
+                            == sent =>
+                    {
+                        "\n\nThe same tokens as the declaration implies.".to_string()
+                    }
+                    Some(derived) => {
+                        format!("\n\nThe declaration implies `CP=\"{derived}\"`.")
+                    }
+                    None => String::new(),
+                };
+                format!("**P3P compact policy**, {verdict}{declared}")
             }
             None => continue,
         };

@@ -73,6 +73,24 @@ impl<'a> DeclaredPolicies<'a> {
         found.extend(published_policy_mismatch(file, emitted, policy));
     }
 
+    /// The compact policy the declaration implies for `emitted` (in `source`, the text of
+    /// `path`), chosen as `compare` chooses it; `None` when that policy has no purposes or
+    /// recipients to summarise.
+    pub fn derived_for(
+        &self,
+        emitted: &CompactPolicy,
+        source: &str,
+        path: &Path,
+    ) -> Option<String> {
+        let (index, _) = self.choose(emitted, source, path)?;
+        let policy = &self.loaded.declaration.policies[index];
+        let derived = &self.loaded.derived[index];
+        match crate::declaration::derive::why_no_compact_policy(policy, derived) {
+            Some(_) => None,
+            None => Some(derived.text()),
+        }
+    }
+
     /// Whether `path` is a file of the declaration (a policy document walked as a source).
     pub fn is_declaration_file(&self, path: &Path) -> bool {
         self.loaded.contains(path)

@@ -291,6 +291,22 @@ fn documents_get_their_projects_config_and_declaration() {
             .is_some_and(|u| u.ends_with("/policy.toml")),
         "{related}"
     );
+    // Hover on `CP=` shows what the declaration implies beside what is sent.
+    send(
+        &mut stdin,
+        json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover", "params": {
+            "textDocument": {"uri": uri},
+            "position": {"line": 0, "character": handler.find("CP=").expect("CP=")}
+        }}),
+    );
+    let hover = next(&messages, response(5));
+    let hover = hover["result"]["contents"]["value"]
+        .as_str()
+        .unwrap_or_default();
+    assert!(
+        hover.contains("The declaration implies `CP=\"NON CUR CON OUR STP ONL"),
+        "{hover}"
+    );
     // Break lint.toml: the user is told once, lint.toml gets the finding, the document is
     // still checked with the defaults.
     write("lint.toml", "[policy]\nfiel = \"policy.toml\"\n");
