@@ -85,24 +85,39 @@ fn to_codespan(db: &SourceDb, diagnostic: &Diagnostic) -> CsDiagnostic<crate::so
     }
     CsDiagnostic::new(severity)
         .with_code(format!("{}/{}", diagnostic.rule.code, diagnostic.rule.name))
-        .with_message(&diagnostic.message)
+        .with_message(format!(
+            "{}{}",
+            fixable_marker(diagnostic),
+            diagnostic.message
+        ))
         .with_labels(labels)
         .with_notes(notes)
 }
 
-/// `path:line:col: severity[name] message`, one line per finding.
+/// `[*] ` before the message of a finding `--fix` fixes, as ruff marks them; unsafe fixes,
+/// which need `--unsafe-fixes` too, are counted in the closing lines instead.
+fn fixable_marker(diagnostic: &Diagnostic) -> &'static str {
+    let safe = diagnostic
+        .fix
+        .as_ref()
+        .is_some_and(|fix| fix.applicability == crate::diagnostic::Applicability::Safe);
+    if safe { "[*] " } else { "" }
+}
+
+/// `path:line:col: severity[name] [*] message`, one line per finding.
 pub fn concise(report: &Report) -> String {
     let mut out = String::new();
     for diagnostic in &report.diagnostics {
         let file = report.db.get(diagnostic.primary.file);
         let position = file.position(diagnostic.primary.span.start);
         out.push_str(&format!(
-            "{}:{}:{}: {}[{}] {}\n",
+            "{}:{}:{}: {}[{}] {}{}\n",
             printable(&file.name),
             position.line,
             position.column,
             diagnostic.severity.as_str(),
             diagnostic.rule.name,
+            fixable_marker(diagnostic),
             printable(&diagnostic.message)
         ));
     }

@@ -997,6 +997,33 @@ fn add_suppressions_comments_every_finding_it_safely_can() {
     }
 }
 
+/// Findings `--fix` fixes are marked `[*]`, as ruff marks them, in both human formats.
+#[test]
+fn fixable_findings_are_marked() {
+    let dir = project(&[(
+        "a.html",
+        b"<meta http-equiv='P3P' content='CP=\"NOI CURa OUR NOR PHY\"'>\n",
+    )]);
+    let concise = stdout(&p3plint(
+        dir.path(),
+        &["check", "--output-format", "concise"],
+    ));
+    assert!(
+        concise.contains("warning[suffix-not-allowed] [*] `CURa`"),
+        "{concise}"
+    );
+    assert!(
+        concise.contains("error[identified-data-contradiction] `NOI`"),
+        "{concise}"
+    );
+    let full = stdout(&p3plint(dir.path(), &["check", "--color", "never"]));
+    assert!(
+        full.contains("warning[CP002/suffix-not-allowed]: [*] `CURa`"),
+        "{full}"
+    );
+    assert!(full.contains("1 fixable with `--fix`."), "{full}");
+}
+
 #[test]
 fn completions_and_man_page_come_from_the_command_line_definitions() {
     let dir = project(&[]);
