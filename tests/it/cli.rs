@@ -1024,6 +1024,54 @@ fn fixable_findings_are_marked() {
     assert!(full.contains("1 fixable with `--fix`."), "{full}");
 }
 
+/// The GitHub Action's check step, as action.yml has it, run by bash as a runner runs it:
+/// annotations on stdout, the SARIF file written, and the exit code of the run.
+#[test]
+fn the_github_actions_check_step_annotates_and_writes_sarif() {
+    let action = include_str!("../../action.yml");
+    let step = action.split("- name: Check").nth(1).expect("a Check step");
+    let script: String = step
+        .split("run: |\n")
+        .nth(1)
+        .expect("a run block")
+        .lines()
+        .take_while(|line| line.starts_with("        ") || line.trim().is_empty())
+        .map(|line| format!("{}\n", line.get(8..).unwrap_or("")))
+        .collect();
+    assert!(script.contains("--output-format github"), "{script}");
+    let run = |dir: &Path, sarif: &str| {
+        Command::new("bash")
+            .args(["-euo", "pipefail", "-c", &script])
+            .current_dir(dir)
+            .env("P3PLINT", env!("CARGO_BIN_EXE_p3plint"))
+            .env("PATHS", ".")
+            .env("ARGS", "--select CP")
+            .env("SARIF", sarif)
+            .output()
+            .expect("bash runs")
+    };
+    let dir = project(&[("src/a.rs", BROKEN)]);
+    let output = run(dir.path(), "p3plint.sarif");
+    assert_eq!(output.status.code(), Some(1), "{}", stderr(&output));
+    assert!(
+        stdout(&output).contains("::error title=CP101 identified-data-contradiction,file=src/a.rs"),
+        "{}",
+        stdout(&output)
+    );
+    let sarif = std::fs::read(dir.path().join("p3plint.sarif")).expect("the SARIF file");
+    let log: serde_json::Value = serde_json::from_slice(&sarif).expect("SARIF");
+    assert_eq!(log["runs"][0]["results"][0]["ruleId"], "CP101");
+    // Without `sarif`, annotations only; a clean tree passes.
+    let clean = project(&[("src/a.rs", CLEAN)]);
+    let output = run(clean.path(), "");
+    assert_eq!(output.status.code(), Some(0), "{}", stderr(&output));
+    assert!(!clean.path().join("p3plint.sarif").exists());
+    // A run that cannot start fails the step with p3plint's exit code.
+    let broken = project(&[("lint.toml", b"[paths]\nexlude = 1\n"), ("src/a.rs", CLEAN)]);
+    let output = run(broken.path(), "p3plint.sarif");
+    assert_eq!(output.status.code(), Some(2), "{}", stderr(&output));
+}
+
 #[test]
 fn completions_and_man_page_come_from_the_command_line_definitions() {
     let dir = project(&[]);
