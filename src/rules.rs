@@ -363,6 +363,8 @@ pub enum Kind {
     RequiredKinds(RequiredKindsParams),
     AtMostOne(AtMostOneParams),
     FreeText,
+    /// A well-known copied policy (`copied.rs`, table in `rules/copied-policies.toml`).
+    Copied,
     Contradiction(ContradictionParams),
     TokenPresent(TokenPresentParams),
     /// Internet Explorer 6's cookie evaluation (`ie6.rs`).
@@ -442,6 +444,7 @@ impl Kind {
         "required-kinds",
         "at-most-one",
         "free-text",
+        "copied",
         "contradiction",
         "token-present",
         "ie6",
@@ -480,6 +483,7 @@ impl Kind {
             "required-kinds" => parse(params).map(Kind::RequiredKinds),
             "at-most-one" => parse(params).map(Kind::AtMostOne),
             "free-text" => no_params(&params, Kind::FreeText),
+            "copied" => no_params(&params, Kind::Copied),
             "contradiction" => parse(params).map(Kind::Contradiction),
             "token-present" => parse(params).map(Kind::TokenPresent),
             "ie6" => no_params(&params, Kind::Ie6),

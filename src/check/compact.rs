@@ -19,6 +19,7 @@ pub fn check(file: FileId, policy: &CompactPolicy, settings: &RuleSettings) -> V
     for rule in settings.enabled_rules() {
         let found = match (&rule.kind, free_text) {
             (Kind::FreeText, true) => free_text_finding(rule, file, policy),
+            (Kind::Copied, _) => super::copied::check(rule, file, policy),
             (_, true) => continue,
             (Kind::UnknownToken, _) => unknown_tokens(rule, file, policy),
             (Kind::Suffix(params), _) => suffixes(rule, params, file, policy),

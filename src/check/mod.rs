@@ -4,4 +4,5 @@
 //! Checks return plain `Diagnostic`s; they know nothing about output formats.
 
 pub mod compact;
+pub mod copied;
 pub mod declared;

@@ -2,6 +2,7 @@
 //! registry, the command line, and tidiness checks over the source tree.
 
 mod cli;
+mod copied;
 mod documents;
 mod fast_paths;
 mod fixtures;

@@ -1,0 +1,201 @@
+//! `copied-policy`: compact policies known to have spread by copying, from the table in
+//! `rules/copied-policies.toml`, matched as token sets (and free text by how it starts).
+
+use crate::diagnostic::Diagnostic;
+use crate::parse::CompactPolicy;
+use crate::rules::Rule;
+use crate::source::FileId;
+use serde::Deserialize;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+pub const SOURCE: &str = include_str!("../../rules/copied-policies.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Table {
+    policy: Vec<KnownCopy>,
+}
+
+/// One well-known copied policy.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KnownCopy {
+    pub id: String,
+    /// The tokens, for a policy of tokens.
+    pub tokens: Option<String>,
+    /// How the value starts, for free text.
+    pub text: Option<String>,
+    /// Completes "this compact policy is ...".
+    pub origin: String,
+    pub spread: String,
+    pub sources: Vec<String>,
+}
+
+/// The embedded table. Its validity is checked by the test suite (`table_is_valid`), so a broken
+/// file can only come from a broken build.
+pub fn known_copies() -> &'static [KnownCopy] {
+    static TABLE: OnceLock<Vec<KnownCopy>> = OnceLock::new();
+    TABLE.get_or_init(|| match parse(SOURCE) {
+        Ok(copies) => copies,
+        Err(err) => panic!("rules/copied-policies.toml is valid (tests): {err}"),
+    })
+}
+
+fn parse(text: &str) -> Result<Vec<KnownCopy>, String> {
+    let table: Table = toml::from_str(text).map_err(|err| err.to_string())?;
+    for copy in &table.policy {
+        if copy.tokens.is_some() == copy.text.is_some() {
+            return Err(format!("{}: give `tokens` or `text`, not both", copy.id));
+        }
+        if copy.sources.is_empty() {
+            return Err(format!("{}: no source", copy.id));
+        }
+    }
+    Ok(table.policy)
+}
+
+/// A token as a copy is compared: its base in capitals, without a consent suffix (`CURa`,
+/// `cur` and `CURo` are all `CUR`), since a copied policy keeps its tokens while its suffixes
+/// get edited. Anything that is not a token is compared in capitals.
+fn normalized(token: &str) -> String {
+    let bytes = token.as_bytes();
+    let letters = bytes.iter().all(u8::is_ascii_alphabetic);
+    match bytes.len() {
+        4 if letters && matches!(bytes[3].to_ascii_lowercase(), b'a' | b'i' | b'o') => {
+            token[..3].to_ascii_uppercase()
+        }
+        _ => token.to_ascii_uppercase(),
+    }
+}
+
+fn token_set<'a>(tokens: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
+    tokens.map(normalized).collect()
+}
+
+/// Free text as it is compared: lower case, single spaces.
+fn folded_text<'a>(words: impl Iterator<Item = &'a str>) -> String {
+    words.map(str::to_lowercase).collect::<Vec<_>>().join(" ")
+}
+
+/// How an emitted policy matches a known copy.
+#[derive(Debug)]
+pub enum Match<'a> {
+    Exact(&'a KnownCopy),
+    /// The copy with one token added or one removed.
+    Near {
+        copy: &'a KnownCopy,
+        added: Option<String>,
+        removed: Option<String>,
+    },
+}
+
+/// A near copy keeps at least this many of the copy's tokens: fewer, and a shared pair of
+/// common tokens would count as copying.
+const NEAR_COPY_MIN_SHARED: usize = 3;
+
+/// The known copy `policy` is, if any: an exact copy before a near one.
+pub fn find(policy: &CompactPolicy) -> Option<Match<'static>> {
+    let words = || policy.tokens.iter().map(|token| token.text.as_str());
+    let emitted = token_set(words());
+    let text = folded_text(words());
+    let mut near = None;
+    for copy in known_copies() {
+        if let Some(start) = &copy.text {
+            if !text.is_empty() && text.starts_with(&folded_text(start.split_whitespace())) {
+                return Some(Match::Exact(copy));
+            }
+            continue;
+        }
+        let known = token_set(copy.tokens.as_deref().unwrap_or("").split_whitespace());
+        if known == emitted {
+            return Some(Match::Exact(copy));
+        }
+        let added: Vec<&String> = emitted.difference(&known).collect();
+        let removed: Vec<&String> = known.difference(&emitted).collect();
+        let shared = known.len() - removed.len();
+        if near.is_none() && added.len() + removed.len() == 1 && shared >= NEAR_COPY_MIN_SHARED {
+            near = Some(Match::Near {
+                copy,
+                added: added.first().map(|token| token.to_string()),
+                removed: removed.first().map(|token| token.to_string()),
+            });
+        }
+    }
+    near
+}
+
+/// The `copied-policy` finding for `policy`, if it is a known copy.
+pub fn check(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<Diagnostic> {
+    let Some(found) = find(policy) else {
+        return Vec::new();
+    };
+    let (copy, message, label) = match &found {
+        Match::Exact(copy) => (
+            *copy,
+            format!("this compact policy is {}", copy.origin),
+            "a copy",
+        ),
+        Match::Near {
+            copy,
+            added,
+            removed,
+        } => {
+            let change = match (added, removed) {
+                (Some(token), _) => format!("with `{token}` added"),
+                (None, Some(token)) => format!("without `{token}`"),
+                (None, None) => String::new(),
+            };
+            (
+                *copy,
+                format!(
+                    "this compact policy is a near copy of {}, {change}",
+                    copy.origin
+                ),
+                "a near copy",
+            )
+        }
+    };
+    let mut diagnostic = Diagnostic::new(rule.id, file, policy.span.clone(), message)
+        .with_label(label)
+        .with_note(format!("it spread because it was {}", copy.spread))
+        .with_note(
+            "a copied policy states someone else's practices, or none: it misrepresents this \
+             site even where it is valid",
+        );
+    if let Some(tokens) = &copy.tokens {
+        diagnostic = diagnostic.with_note(format!("the copied policy: CP=\"{tokens}\""));
+    }
+    diagnostic = diagnostic
+        .with_note(format!("source: {}", copy.sources[0]))
+        .with_help(
+            "send the policy your own declaration implies: `p3plint derive <policy file>` prints \
+             it",
+        );
+    vec![diagnostic]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_valid_and_every_entry_cites_a_source() {
+        let copies = parse(SOURCE).expect("valid");
+        assert!(copies.len() >= 6);
+        for copy in &copies {
+            assert!(copy.sources.iter().all(|source| source.starts_with('[')));
+        }
+        let broken = "[[policy]]\nid = \"x\"\ntokens = \"A\"\ntext = \"b\"\norigin = \"o\"\nspread = \"s\"\nsources = [\"[2nd] s\"]\n";
+        assert!(parse(broken).unwrap_err().contains("not both"));
+    }
+
+    #[test]
+    fn tokens_are_normalized_for_comparison() {
+        assert_eq!(normalized("CURa"), "CUR");
+        assert_eq!(normalized("psai"), "PSA");
+        assert_eq!(normalized("OTRO"), "OTR");
+        assert_eq!(normalized("nav"), "NAV");
+        assert_eq!(normalized("CP=NOI"), "CP=NOI");
+    }
+}
