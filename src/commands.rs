@@ -95,9 +95,16 @@ pub fn ie6(policy: &str, format: TextFormat) -> Output {
     }
 }
 
-/// `p3plint derive` and `describe`: findings about the declaration go to stderr, the compact
-/// policy (or the description) to stdout.
-pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Failed> {
+/// A declaration file read for `derive`, `describe` and `record`, with its own findings.
+struct ReadDeclaration {
+    loaded: crate::declaration::locate::Loaded,
+    /// The declaration's findings, rendered for stderr.
+    stderr: String,
+    has_errors: bool,
+}
+
+/// Reads the declaration at `path`; fails when it is missing or no policy could be read.
+fn read_declaration(path: &std::path::Path) -> Result<ReadDeclaration, Failed> {
     if !path.is_file() {
         return Err(format!("{}: no such file", path.display()).into());
     }
@@ -119,6 +126,23 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
             message: format!("{}: no policy could be read", path.display()),
         });
     }
+    Ok(ReadDeclaration {
+        loaded,
+        stderr,
+        has_errors: diagnostics
+            .iter()
+            .any(|d| d.severity == crate::diagnostic::Severity::Error),
+    })
+}
+
+/// `p3plint derive` and `describe`: findings about the declaration go to stderr, the compact
+/// policy (or the description) to stdout.
+pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Failed> {
+    let ReadDeclaration {
+        loaded,
+        stderr,
+        has_errors,
+    } = read_declaration(path)?;
     let policies = &loaded.declaration.policies;
     let mut stderr = stderr;
     let out = if describe {
@@ -141,13 +165,44 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
         }
         out
     };
-    let has_errors = diagnostics
-        .iter()
-        .any(|d| d.severity == crate::diagnostic::Severity::Error);
     Ok(Output {
         stdout: report::printable(&out).into_owned(),
         stderr,
         code: u8::from(has_errors),
+    })
+}
+
+/// How `record` prints.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum RecordFormat {
+    /// For people: headings, one table per group.
+    #[default]
+    Markdown,
+    /// For tools.
+    Json,
+}
+
+/// `p3plint record`: a record of processing activities (GDPR Art. 30(1)) from a declaration;
+/// the declaration's own findings go to stderr, as `derive` prints them.
+pub fn record(path: &std::path::Path, format: RecordFormat) -> Result<Output, Failed> {
+    let read = read_declaration(path)?;
+    let mut db = crate::source::SourceDb::default();
+    for file in &read.loaded.files {
+        db.add(file.clone());
+    }
+    let record = crate::record::record(
+        &path.display().to_string(),
+        &read.loaded.declaration.policies,
+        &db,
+    );
+    let stdout = match format {
+        RecordFormat::Markdown => crate::record::markdown(&record),
+        RecordFormat::Json => crate::record::json(&record),
+    };
+    Ok(Output {
+        stdout: report::printable(&stdout).into_owned(),
+        stderr: read.stderr,
+        code: u8::from(read.has_errors),
     })
 }
 

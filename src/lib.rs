@@ -30,6 +30,7 @@ pub mod fuzzing;
 pub mod ie6;
 pub mod lsp;
 pub mod parse;
+pub mod record;
 pub mod report;
 pub mod rules;
 pub mod source;
@@ -202,6 +203,10 @@ fn finish(mut report: Report, loaded: Option<Loaded>, config: &Config) -> Result
     if let Some(loaded) = loaded {
         let mut found = loaded.diagnostics.clone();
         found.extend(declaration::checks::check_declaration(&loaded.declaration));
+        found.extend(check::gdpr::review_declaration(
+            &loaded.declaration,
+            &config.rules,
+        ));
         report.diagnostics.extend(config.rules.resolve(found));
         for file in loaded.files {
             report.db.add(file);
@@ -482,9 +487,16 @@ fn check_text(
         }
         if let Some(policy) = policy {
             found.extend(check::compact::check(file, &policy, rules));
-            if let Some((declared, path)) = declared {
+            let declared_policy = declared.and_then(|(declared, path)| {
                 declared.compare(file, &policy, text, path, &mut found);
-            }
+                declared.policy_for(&policy, text, path)
+            });
+            found.extend(check::gdpr::review_emitted(
+                file,
+                &policy,
+                declared_policy,
+                rules,
+            ));
         }
         record(found);
     }

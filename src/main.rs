@@ -65,6 +65,14 @@ enum Command {
     },
     /// Describe a declaration in plain words, with its compact policy and Field/Meaning table.
     Describe { policy_file: PathBuf },
+    /// Print a record of processing activities (GDPR Art. 30(1)) made from a declaration: one
+    /// entry per group, with the GD rules' findings to review beside it.
+    Record {
+        /// A policy file, a policy reference file, a TOML declaration or a policy document.
+        policy_file: PathBuf,
+        #[arg(long, value_enum, default_value_t = commands::RecordFormat::Markdown)]
+        output_format: commands::RecordFormat,
+    },
     /// Run the language server on stdin and stdout (for editors).
     Server,
     /// Print a completion script for a shell (e.g. `p3plint completions bash > p3plint.bash`).
@@ -145,6 +153,10 @@ fn run(cli: Cli) -> Result<u8, Failure> {
         } => Ok(commands::ie6(&policy, output_format)),
         Command::Derive { policy_file } => commands::declaration(&policy_file, false),
         Command::Describe { policy_file } => commands::declaration(&policy_file, true),
+        Command::Record {
+            policy_file,
+            output_format,
+        } => commands::record(&policy_file, output_format),
         Command::Rule {
             rule,
             all,

@@ -375,6 +375,20 @@ pub enum Kind {
     Declaration,
     /// Findings about suppression comments (`suppress.rs`).
     Suppression,
+    /// A GDPR reading of the declared practices (`check/gdpr.rs`, table in `rules/gdpr.toml`).
+    Gdpr(GdprParams),
+}
+
+/// The provision a GD rule maps a practice to, and what a reviewer should do.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct GdprParams {
+    /// `GDPR Art. 5(1)(e)`.
+    pub provision: String,
+    /// What the provision says, in a sentence.
+    pub provision_says: String,
+    /// What to review, as the finding's help.
+    pub review: String,
 }
 
 #[derive(Debug, Deserialize)]
@@ -451,6 +465,7 @@ impl Kind {
         "declared",
         "declaration",
         "suppression",
+        "gdpr",
     ];
 
     /// Builds a kind from a rule file's `kind` and `[params]`.
@@ -490,6 +505,7 @@ impl Kind {
             "declared" => no_params(&params, Kind::Declared),
             "declaration" => no_params(&params, Kind::Declaration),
             "suppression" => no_params(&params, Kind::Suppression),
+            "gdpr" => parse(params).map(Kind::Gdpr),
             other => Err(format!("unknown check kind `{other}`")),
         }
     }

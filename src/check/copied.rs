@@ -30,6 +30,18 @@ pub struct KnownCopy {
     pub origin: String,
     pub spread: String,
     pub sources: Vec<String>,
+    /// `tokens` as compared, or `text` folded: made once when the table is read, since every
+    /// emitted policy is held against every copy.
+    #[serde(skip)]
+    compared: Compared,
+}
+
+#[derive(Debug, Default)]
+enum Compared {
+    #[default]
+    Unset,
+    Tokens(BTreeSet<String>),
+    Start(String),
 }
 
 /// The embedded table. Its validity is checked by the test suite (`table_is_valid`), so a broken
@@ -43,11 +55,13 @@ pub fn known_copies() -> &'static [KnownCopy] {
 }
 
 fn parse(text: &str) -> Result<Vec<KnownCopy>, String> {
-    let table: Table = toml::from_str(text).map_err(|err| err.to_string())?;
-    for copy in &table.policy {
-        if copy.tokens.is_some() == copy.text.is_some() {
-            return Err(format!("{}: give `tokens` or `text`, not both", copy.id));
-        }
+    let mut table: Table = toml::from_str(text).map_err(|err| err.to_string())?;
+    for copy in &mut table.policy {
+        copy.compared = match (&copy.tokens, &copy.text) {
+            (Some(tokens), None) => Compared::Tokens(token_set(tokens.split_whitespace())),
+            (None, Some(text)) => Compared::Start(folded_text(text.split_whitespace())),
+            _ => return Err(format!("{}: give `tokens` or `text`, not both", copy.id)),
+        };
         if copy.sources.is_empty() {
             return Err(format!("{}: no source", copy.id));
         }
@@ -94,26 +108,38 @@ pub enum Match<'a> {
 /// common tokens would count as copying.
 const NEAR_COPY_MIN_SHARED: usize = 3;
 
-/// The known copy `policy` is, if any: an exact copy before a near one.
+/// The known copy `policy` is, if any: an exact copy before a near one. Only free text is held
+/// against the free-text copies.
 pub fn find(policy: &CompactPolicy) -> Option<Match<'static>> {
     let words = || policy.tokens.iter().map(|token| token.text.as_str());
+    // Free text (lower-case tokens are free text to a user agent, and still a copy).
+    if policy.is_free_text() {
+        let text = folded_text(words());
+        let free_text_copy = known_copies().iter().find_map(|copy| match &copy.compared {
+            Compared::Start(start) if !text.is_empty() && text.starts_with(start.as_str()) => {
+                Some(Match::Exact(copy))
+            }
+            _ => None,
+        });
+        if free_text_copy.is_some() {
+            return free_text_copy;
+        }
+    }
     let emitted = token_set(words());
-    let text = folded_text(words());
     let mut near = None;
     for copy in known_copies() {
-        if let Some(start) = &copy.text {
-            if !text.is_empty() && text.starts_with(&folded_text(start.split_whitespace())) {
-                return Some(Match::Exact(copy));
-            }
+        let Compared::Tokens(known) = &copy.compared else {
             continue;
-        }
-        let known = token_set(copy.tokens.as_deref().unwrap_or("").split_whitespace());
-        if known == emitted {
+        };
+        if *known == emitted {
             return Some(Match::Exact(copy));
         }
-        let added: Vec<&String> = emitted.difference(&known).collect();
-        let removed: Vec<&String> = known.difference(&emitted).collect();
-        let shared = known.len() - removed.len();
+        // Two differences are already too many: no need to list more.
+        let added: Vec<&String> = emitted.difference(known).take(2).collect();
+        let removed: Vec<&String> = known.difference(&emitted).take(2).collect();
+        let shared = known
+            .len()
+            .saturating_sub(known.difference(&emitted).count());
         if near.is_none() && added.len() + removed.len() == 1 && shared >= NEAR_COPY_MIN_SHARED {
             near = Some(Match::Near {
                 copy,

@@ -91,6 +91,17 @@ impl<'a> DeclaredPolicies<'a> {
         }
     }
 
+    /// The declared policy `emitted` (in `source`, the text of `path`) is compared with.
+    pub fn policy_for(
+        &self,
+        emitted: &CompactPolicy,
+        source: &str,
+        path: &Path,
+    ) -> Option<&Policy> {
+        let (index, _) = self.choose(emitted, source, path)?;
+        self.loaded.declaration.policies.get(index)
+    }
+
     /// Whether `path` is a file of the declaration (a policy document walked as a source).
     pub fn is_declaration_file(&self, path: &Path) -> bool {
         self.loaded.contains(path)

@@ -6,3 +6,4 @@
 pub mod compact;
 pub mod copied;
 pub mod declared;
+pub mod gdpr;

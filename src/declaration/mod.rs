@@ -101,6 +101,8 @@ pub struct Practice {
     pub consent: Consent,
     pub file: FileId,
     pub span: Span,
+    /// Who the recipient is, in the declaration's words (P3P's `<recipient-description>`).
+    pub description: Option<String>,
 }
 
 /// A DATA element: a schema reference or custom data, with its resolved categories.

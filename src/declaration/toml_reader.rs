@@ -10,7 +10,7 @@
 //! [[statement]]
 //! name = "orders"
 //! purposes = ["current", { purpose = "contact", consent = "opt-in" }]
-//! recipients = ["ours", "delivery"]
+//! recipients = ["ours", { recipient = "delivery", description = "PostNord AB" }]
 //! retention = "legal-requirement"
 //! data = ["user.home-info.postal", { ref = "dynamic.miscdata", categories = ["purchase"] }]
 //! ```
@@ -332,11 +332,12 @@ fn practices(
     let file = reporter.file;
     let mut out = Vec::new();
     for item in as_array(reporter, field, value) {
-        let (name, name_span, consent) = match item.get_ref() {
-            DeValue::String(text) => (text.to_string(), item.span(), Consent::Always),
+        let (name, name_span, consent, description) = match item.get_ref() {
+            DeValue::String(text) => (text.to_string(), item.span(), Consent::Always, None),
             DeValue::Table(table) => {
                 let mut name = None;
                 let mut consent = Consent::Always;
+                let mut description = None;
                 for (key, value) in table.iter() {
                     match key.get_ref().as_ref() {
                         k if k == field => {
@@ -348,7 +349,21 @@ fn practices(
                                 consent = reporter.consent(text, value.span());
                             }
                         }
-                        other => reporter.unknown(key.span(), "key", other, &[field, "consent"]),
+                        // Who the recipient is, as P3P's <recipient-description> says it.
+                        "description" if kind == TokenKind::Recipient => {
+                            description = as_str(reporter, "description", value)
+                                .map(str::trim)
+                                .filter(|text| !text.is_empty())
+                                .map(str::to_string);
+                        }
+                        other => {
+                            let known: &[&str] = if kind == TokenKind::Recipient {
+                                &[field, "consent", "description"]
+                            } else {
+                                &[field, "consent"]
+                            };
+                            reporter.unknown(key.span(), "key", other, known)
+                        }
                     }
                 }
                 let Some((name, span)) = name else {
@@ -359,7 +374,7 @@ fn practices(
                     );
                     continue;
                 };
-                (name, span, consent)
+                (name, span, consent, description)
             }
             _ => {
                 reporter.push(
@@ -385,6 +400,7 @@ fn practices(
             consent,
             file,
             span: name_span,
+            description,
         });
     }
     out

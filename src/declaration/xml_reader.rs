@@ -470,11 +470,18 @@ fn practices(
                 }
                 None => Consent::Always,
             };
+            // `<delivery><recipient-description>PostNord AB</recipient-description></delivery>`
+            let description = elements(value)
+                .find(|child| child.tag_name().name() == "recipient-description")
+                .and_then(|child| child.text())
+                .map(|text| text.split_whitespace().collect::<Vec<_>>().join(" "))
+                .filter(|text| !text.is_empty());
             Some(crate::declaration::Practice {
                 entry,
                 consent,
                 file,
                 span,
+                description,
             })
         })
         .collect()

@@ -7,6 +7,7 @@ mod documents;
 mod fast_paths;
 mod fixtures;
 mod fuzz_regressions;
+mod gdpr;
 mod hostile;
 mod ie6;
 mod lsp;

@@ -698,6 +698,7 @@ impl Reader {
             consent,
             file: self.file,
             span,
+            description: None,
         };
         match entry.kind {
             TokenKind::Recipient => statement.recipients.push(practice),

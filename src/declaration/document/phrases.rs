@@ -114,6 +114,21 @@ pub fn languages() -> &'static [Language] {
     })
 }
 
+/// The English name a policy editor prints for `element` (`physical`: "Physical contact
+/// information"), for reports that describe a declaration in words.
+pub fn english_name(kind: ItemKind, element: &str) -> Option<&'static str> {
+    let english = languages()
+        .iter()
+        .find(|language| language.language == "English")?;
+    let table = match kind {
+        ItemKind::Purpose => &english.purposes,
+        ItemKind::Recipient => &english.recipients,
+        ItemKind::Category => &english.categories,
+        ItemKind::Data => &english.data,
+    };
+    table.get(element)?.first().map(String::as_str)
+}
+
 /// Which table an item name was found in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ItemKind {

@@ -1,0 +1,584 @@
+//! The GDPR reading (rule group `GD`, off by default): each rule maps a declared practice to the
+//! provision a reviewer would check, and says so as something to review, not as a verdict.
+//!
+//! Practices are read from a declaration statement by statement, so a practice is judged only
+//! for the data it applies to; a compact policy alone is read as one statement (it cannot say
+//! which data a purpose concerns). Which tokens count as what is the table
+//! `rules/gdpr.toml`; the provisions and wording are the rules' own files.
+
+use crate::config::RuleSettings;
+use crate::declaration::{Declaration, Policy, Statement};
+use crate::diagnostic::Diagnostic;
+use crate::parse::CompactPolicy;
+use crate::rules::{GdprParams, Kind, RuleId};
+use crate::source::{FileId, Span};
+use crate::vocabulary::{Consent, TokenKind};
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+pub const SOURCE: &str = include_str!("../../rules/gdpr.toml");
+
+/// `rules/gdpr.toml`: which tokens each reading looks for.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct Reading {
+    pub personal_categories: Vec<String>,
+    pub marketing_purposes: Vec<String>,
+    pub outside_recipients: Vec<String>,
+    pub no_access: Vec<String>,
+    pub indefinite_retention: Vec<String>,
+    pub disputes: String,
+    pub special_categories: Vec<String>,
+}
+
+/// The embedded table; `table_is_valid` checks it names only P3P tokens.
+pub fn reading() -> &'static Reading {
+    static READING: OnceLock<Reading> = OnceLock::new();
+    READING.get_or_init(|| match toml::from_str(SOURCE) {
+        Ok(reading) => reading,
+        Err(err) => panic!("rules/gdpr.toml is valid (tests): {err}"),
+    })
+}
+
+/// One thing a practice is about, with where it is declared.
+#[derive(Debug, Clone)]
+struct Item {
+    /// The token, or the declaration's element or data name.
+    name: String,
+    /// The P3P token it stands for (`PHY`, `CON`).
+    token: String,
+    file: FileId,
+    span: Span,
+    consent: Consent,
+    /// For recipients: who, when the declaration says.
+    description: Option<String>,
+}
+
+/// What the rules look at: one statement of a declaration, or a whole compact policy.
+#[derive(Debug)]
+struct View {
+    label: String,
+    /// Data of personal categories (nothing in a non-identifiable statement).
+    personal: Vec<Item>,
+    special: Vec<Item>,
+    purposes: Vec<Item>,
+    recipients: Vec<Item>,
+    retention: Vec<Item>,
+}
+
+/// What the rules look at across a policy: its views, its access and whether it has disputes.
+#[derive(Debug)]
+struct PolicyView {
+    label: String,
+    file: FileId,
+    span: Span,
+    views: Vec<View>,
+    access: Option<Item>,
+    disputes: bool,
+}
+
+impl PolicyView {
+    fn of_compact(file: FileId, policy: &CompactPolicy) -> PolicyView {
+        let reading = reading();
+        let items = |wanted: &dyn Fn(&str, TokenKind) -> bool| -> Vec<Item> {
+            policy
+                .tokens
+                .iter()
+                .filter_map(|token| {
+                    let entry = token.entry()?;
+                    wanted(&entry.name, entry.kind).then(|| Item {
+                        name: token.text.clone(),
+                        token: entry.name.clone(),
+                        file,
+                        span: token.span.clone(),
+                        consent: token.consent().unwrap_or(Consent::Always),
+                        description: None,
+                    })
+                })
+                .collect()
+        };
+        let is = |list: &'static [String]| {
+            move |name: &str, _: TokenKind| list.iter().any(|t| t == name)
+        };
+        let view = View {
+            label: "the compact policy".into(),
+            personal: items(&is(&reading.personal_categories)),
+            special: items(&is(&reading.special_categories)),
+            purposes: items(&|_, kind| kind == TokenKind::Purpose),
+            recipients: items(&|_, kind| kind == TokenKind::Recipient),
+            retention: items(&|_, kind| kind == TokenKind::Retention),
+        };
+        PolicyView {
+            label: "the compact policy".into(),
+            file,
+            span: policy.span.clone(),
+            access: items(&|_, kind| kind == TokenKind::Access)
+                .into_iter()
+                .next(),
+            disputes: policy.with_base(&reading.disputes).next().is_some(),
+            views: vec![view],
+        }
+    }
+
+    fn of_declared(policy: &Policy) -> PolicyView {
+        PolicyView {
+            views: policy.statements.iter().map(statement_view).collect(),
+            ..PolicyView::of_declared_header(policy)
+        }
+    }
+
+    /// A declared policy's access and disputes, without its statements.
+    fn of_declared_header(policy: &Policy) -> PolicyView {
+        PolicyView {
+            label: policy.label(),
+            file: policy.file,
+            span: policy.span.clone(),
+            views: Vec::new(),
+            access: policy.access.as_ref().map(|access| Item {
+                name: access.value.element.clone(),
+                token: access.value.name.clone(),
+                file: access.file,
+                span: access.span.clone(),
+                consent: Consent::Always,
+                description: None,
+            }),
+            disputes: policy.disputes.is_some(),
+        }
+    }
+
+    fn has_personal_data(&self) -> bool {
+        self.views.iter().any(|view| !view.personal.is_empty())
+    }
+}
+
+fn statement_view(statement: &Statement) -> View {
+    let reading = reading();
+    let data_with = |categories: &[String], identified_only: bool| -> Vec<Item> {
+        if identified_only && statement.non_identifiable.is_some() {
+            return Vec::new();
+        }
+        statement
+            .data
+            .iter()
+            .filter_map(|data| {
+                let category = data
+                    .categories
+                    .iter()
+                    .find(|category| categories.contains(&category.value.name))?;
+                Some(Item {
+                    name: data.name.clone(),
+                    token: category.value.name.clone(),
+                    file: data.file,
+                    span: data.span.clone(),
+                    consent: Consent::Always,
+                    description: None,
+                })
+            })
+            .collect()
+    };
+    let practices = |list: &[crate::declaration::Practice]| -> Vec<Item> {
+        list.iter()
+            .map(|practice| Item {
+                name: practice.entry.element.clone(),
+                token: practice.entry.name.clone(),
+                file: practice.file,
+                span: practice.span.clone(),
+                consent: practice.consent,
+                description: practice.description.clone(),
+            })
+            .collect()
+    };
+    View {
+        label: statement.label(),
+        personal: data_with(&reading.personal_categories, true),
+        special: data_with(&reading.special_categories, false),
+        purposes: practices(&statement.purposes),
+        recipients: practices(&statement.recipients),
+        retention: statement
+            .retention
+            .iter()
+            .map(|retention| Item {
+                name: retention.value.element.clone(),
+                token: retention.value.name.clone(),
+                file: retention.file,
+                span: retention.span.clone(),
+                consent: Consent::Always,
+                description: None,
+            })
+            .collect(),
+    }
+}
+
+/// The GD findings of an emitted compact policy. With `declared`, the declaration's statements
+/// are judged instead (`review_declaration`) for every kind it states, so the compact policy is
+/// read only for what the declaration leaves unsaid (a policy document states no retention).
+pub fn review_emitted(
+    file: FileId,
+    policy: &CompactPolicy,
+    declared: Option<&Policy>,
+    settings: &RuleSettings,
+) -> Vec<Diagnostic> {
+    if !any_enabled(settings) || policy.is_free_text() || policy.has_placeholders() {
+        return Vec::new();
+    }
+    let view = PolicyView::of_compact(file, policy);
+    let judged_by_declaration = |kind: TokenKind| declared.is_some_and(|p| p.states(kind));
+    review(&view, settings, &judged_by_declaration, Scope::Both)
+}
+
+/// The GD findings of every policy of a declaration, statement by statement.
+pub fn review_declaration(declaration: &Declaration, settings: &RuleSettings) -> Vec<Diagnostic> {
+    if !any_enabled(settings) {
+        return Vec::new();
+    }
+    declaration
+        .policies
+        .iter()
+        .flat_map(|policy| {
+            let reviewed = review_policy(policy, settings);
+            reviewed
+                .policy
+                .into_iter()
+                .chain(reviewed.statements.into_iter().flatten())
+        })
+        .collect()
+}
+
+/// One declared policy's GD findings, sorted by what they concern.
+#[derive(Debug, Default)]
+pub struct Reviewed {
+    /// About the policy as a whole (access, disputes).
+    pub policy: Vec<Diagnostic>,
+    /// About each statement, in the policy's order.
+    pub statements: Vec<Vec<Diagnostic>>,
+}
+
+/// The GD findings of one declared policy, each beside the statement it concerns.
+pub fn review_policy(policy: &Policy, settings: &RuleSettings) -> Reviewed {
+    let unstated = |kind| !policy.states(kind);
+    let whole = PolicyView::of_declared(policy);
+    let statements = (0..whole.views.len())
+        .map(|index| {
+            let one = PolicyView {
+                views: vec![statement_view(&policy.statements[index])],
+                ..PolicyView::of_declared_header(policy)
+            };
+            review(&one, settings, &unstated, Scope::Statement)
+        })
+        .collect();
+    Reviewed {
+        policy: review(&whole, settings, &unstated, Scope::Policy),
+        statements,
+    }
+}
+
+/// Which rules a review runs: those about one statement's practices, or about the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    Statement,
+    Policy,
+    Both,
+}
+
+impl Scope {
+    fn runs(self, id: RuleId) -> bool {
+        let about_policy = matches!(
+            id,
+            RuleId::NoAccessToPersonalData | RuleId::NoDisputeProcedure
+        );
+        match self {
+            Scope::Both => true,
+            Scope::Policy => about_policy,
+            Scope::Statement => !about_policy,
+        }
+    }
+}
+
+fn any_enabled(settings: &RuleSettings) -> bool {
+    settings
+        .enabled_rules()
+        .any(|rule| matches!(rule.kind, Kind::Gdpr(_)))
+}
+
+/// The findings of the enabled GD rules on `view`, skipping rules about a kind `skip` names.
+fn review(
+    view: &PolicyView,
+    settings: &RuleSettings,
+    skip: &dyn Fn(TokenKind) -> bool,
+    scope: Scope,
+) -> Vec<Diagnostic> {
+    let mut found = Vec::new();
+    for rule in settings.enabled_rules() {
+        let Kind::Gdpr(params) = &rule.kind else {
+            continue;
+        };
+        if !scope.runs(rule.id) {
+            continue;
+        }
+        // Each rule judges one kind of practice; a kind the source leaves unsaid is not judged.
+        type Judge = fn(&PolicyView, &GdprParams) -> Vec<Diagnostic>;
+        let (kind, judge): (TokenKind, Judge) = match rule.id {
+            RuleId::IndefiniteRetention => (TokenKind::Retention, indefinite_retention),
+            RuleId::MarketingWithoutOptIn => (TokenKind::Purpose, marketing_without_opt_in),
+            RuleId::UnnamedRecipients => (TokenKind::Recipient, unnamed_recipients),
+            RuleId::NoAccessToPersonalData => (TokenKind::Access, no_access),
+            RuleId::NoDisputeProcedure => (TokenKind::Disputes, no_dispute_procedure),
+            RuleId::SpecialCategoryData => (TokenKind::Category, special_category_data),
+            _ => continue,
+        };
+        if !skip(kind) {
+            found.extend(judge(view, params));
+        }
+    }
+    settings.resolve(found)
+}
+
+/// "`PHY`, `ONL`" or "`user.home-info.postal` (PHY)".
+fn list(items: &[Item]) -> String {
+    let shown: Vec<String> = items
+        .iter()
+        .map(|item| {
+            if item.name == item.token {
+                format!("`{}`", item.name)
+            } else {
+                format!("`{}` ({})", item.name, item.token)
+            }
+        })
+        .collect();
+    shown.join(", ")
+}
+
+/// At most this many related labels per finding: the message lists the rest.
+const MAX_RELATED: usize = 4;
+
+fn finding(
+    id: RuleId,
+    params: &GdprParams,
+    at: &Item,
+    message: String,
+    label: &str,
+    related: &[Item],
+    related_label: &str,
+) -> Diagnostic {
+    let mut diagnostic = Diagnostic::new(id, at.file, at.span.clone(), message)
+        .with_label(label)
+        .with_note(format!("{}: {}", params.provision, params.provision_says))
+        .with_help(params.review.clone());
+    for item in related.iter().take(MAX_RELATED) {
+        diagnostic = diagnostic.with_related(item.file, item.span.clone(), related_label);
+    }
+    diagnostic
+}
+
+fn indefinite_retention(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    let reading = reading();
+    view.views
+        .iter()
+        .filter(|statement| !statement.personal.is_empty())
+        .flat_map(|statement| {
+            statement
+                .retention
+                .iter()
+                .filter(|item| reading.indefinite_retention.contains(&item.token))
+                .map(move |item| {
+                    finding(
+                        RuleId::IndefiniteRetention,
+                        params,
+                        item,
+                        format!(
+                            "{} keeps identified data ({}) indefinitely: review against {}",
+                            statement.label,
+                            list(&statement.personal),
+                            params.provision
+                        ),
+                        "kept without a limit",
+                        &statement.personal,
+                        "identified data",
+                    )
+                })
+        })
+        .collect()
+}
+
+fn marketing_without_opt_in(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    let reading = reading();
+    view.views
+        .iter()
+        .filter(|statement| !statement.personal.is_empty())
+        .flat_map(|statement| {
+            statement
+                .purposes
+                .iter()
+                .filter(|item| {
+                    reading.marketing_purposes.contains(&item.token)
+                        && item.consent != Consent::OptIn
+                })
+                .map(move |item| {
+                    finding(
+                        RuleId::MarketingWithoutOptIn,
+                        params,
+                        item,
+                        format!(
+                            "{} uses identified data ({}) for `{}` ({}) without opt-in \
+                             consent: review against {}",
+                            statement.label,
+                            list(&statement.personal),
+                            item.token,
+                            item.consent.as_str(),
+                            params.provision
+                        ),
+                        if item.consent == Consent::OptOut {
+                            "opt-out, not consent"
+                        } else {
+                            "no consent asked"
+                        },
+                        &statement.personal,
+                        "identified data",
+                    )
+                })
+        })
+        .collect()
+}
+
+fn unnamed_recipients(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    let reading = reading();
+    view.views
+        .iter()
+        .flat_map(|statement| {
+            statement
+                .recipients
+                .iter()
+                .filter(|item| {
+                    reading.outside_recipients.contains(&item.token) && item.description.is_none()
+                })
+                .map(move |item| {
+                    finding(
+                        RuleId::UnnamedRecipients,
+                        params,
+                        item,
+                        format!(
+                            "{} discloses data to `{}` without naming the recipient: review \
+                             against {}",
+                            statement.label, item.token, params.provision
+                        ),
+                        "recipient not named",
+                        &[],
+                        "",
+                    )
+                })
+        })
+        .collect()
+}
+
+fn no_access(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    let reading = reading();
+    let Some(access) = &view.access else {
+        return Vec::new();
+    };
+    if !reading.no_access.contains(&access.token) || !view.has_personal_data() {
+        return Vec::new();
+    }
+    let personal: Vec<Item> = view
+        .views
+        .iter()
+        .flat_map(|statement| statement.personal.iter().cloned())
+        .collect();
+    vec![finding(
+        RuleId::NoAccessToPersonalData,
+        params,
+        access,
+        format!(
+            "{} gives no access (`{}`) while it collects identified data ({}): review against {}",
+            view.label,
+            access.token,
+            list(&personal),
+            params.provision
+        ),
+        "no access",
+        &personal,
+        "identified data",
+    )]
+}
+
+fn no_dispute_procedure(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    if view.disputes || !view.has_personal_data() {
+        return Vec::new();
+    }
+    let whole = Item {
+        name: String::new(),
+        token: String::new(),
+        file: view.file,
+        span: view.span.clone(),
+        consent: Consent::Always,
+        description: None,
+    };
+    let personal: Vec<Item> = view
+        .views
+        .iter()
+        .flat_map(|statement| statement.personal.iter().cloned())
+        .collect();
+    vec![finding(
+        RuleId::NoDisputeProcedure,
+        params,
+        &whole,
+        format!(
+            "{} collects identified data ({}) and states no dispute procedure (`{}`): review \
+             against {}",
+            view.label,
+            list(&personal),
+            reading().disputes,
+            params.provision
+        ),
+        "no dispute procedure",
+        &personal,
+        "identified data",
+    )]
+}
+
+fn special_category_data(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    view.views
+        .iter()
+        .flat_map(|statement| {
+            statement.special.iter().map(move |item| {
+                finding(
+                    RuleId::SpecialCategoryData,
+                    params,
+                    item,
+                    format!(
+                        "{} collects {} data, a special category: review against {}",
+                        statement.label,
+                        list(std::slice::from_ref(item)),
+                        params.provision
+                    ),
+                    "special category",
+                    &[],
+                    "",
+                )
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_valid_and_names_only_p3p_tokens() {
+        let reading: Reading = toml::from_str(SOURCE).expect("valid");
+        let vocabulary = crate::vocabulary::vocabulary();
+        let known = |token: &String| vocabulary.get(token).is_some();
+        for list in [
+            &reading.personal_categories,
+            &reading.marketing_purposes,
+            &reading.outside_recipients,
+            &reading.no_access,
+            &reading.indefinite_retention,
+            &reading.special_categories,
+        ] {
+            assert!(!list.is_empty());
+            assert!(list.iter().all(known), "{list:?}");
+        }
+        assert!(known(&reading.disputes));
+    }
+}
