@@ -487,9 +487,15 @@ pub struct RuleSettings {
     selected: Option<Vec<String>>,
     /// The browser context `ie6-cookies-restricted` evaluates (lint.toml `[ie6] context`).
     pub ie6_context: crate::ie6::Party,
-    /// By rule index: whether it runs, and the severity the user chose. Computed on first use
-    /// (every policy asks), cleared by every change above.
-    resolved: std::sync::OnceLock<Vec<(bool, Option<Severity>)>>,
+    /// By rule index: whether it runs, and the severity the user chose; and the rules that run.
+    /// Computed on first use (every policy asks), cleared by every change above.
+    resolved: std::sync::OnceLock<Resolved>,
+}
+
+#[derive(Debug, Clone)]
+struct Resolved {
+    by_index: Vec<(bool, Option<Severity>)>,
+    enabled: Vec<&'static Rule>,
 }
 
 impl Default for RuleSettings {
@@ -550,10 +556,10 @@ impl RuleSettings {
         self.resolved = std::sync::OnceLock::new();
     }
 
-    /// Whether a rule runs, and the severity the user chose for it, by rule index.
-    fn resolved(&self) -> &[(bool, Option<Severity>)] {
+    /// Whether each rule runs, and the severity the user chose for it, by rule index.
+    fn resolved(&self) -> &Resolved {
         self.resolved.get_or_init(|| {
-            registry()
+            let by_index: Vec<(bool, Option<Severity>)> = registry()
                 .rules()
                 .iter()
                 .map(|rule| {
@@ -564,13 +570,21 @@ impl RuleSettings {
                     };
                     (enabled, chosen.copied().flatten())
                 })
-                .collect()
+                .collect();
+            let enabled = registry()
+                .rules()
+                .iter()
+                .zip(&by_index)
+                .filter(|(_, (enabled, _))| *enabled)
+                .map(|(rule, _)| rule)
+                .collect();
+            Resolved { by_index, enabled }
         })
     }
 
     /// The rule's entry in `resolved`, found by its id (the registry's index).
     fn resolution(&self, rule: &Rule) -> (bool, Option<Severity>) {
-        let resolved = self.resolved();
+        let resolved = &self.resolved().by_index;
         match registry().rules().get(rule.id as usize) {
             Some(indexed) if indexed.id == rule.id => resolved[rule.id as usize],
             _ => registry()
@@ -600,12 +614,9 @@ impl RuleSettings {
             .collect()
     }
 
-    /// The enabled rules.
+    /// The enabled rules, in registry order.
     pub fn enabled_rules(&self) -> impl Iterator<Item = &'static Rule> + '_ {
-        registry()
-            .rules()
-            .iter()
-            .filter(|rule| self.is_enabled(rule))
+        self.resolved().enabled.iter().copied()
     }
 }
 

@@ -6,7 +6,6 @@ use crate::parse::CompactPolicy;
 use crate::rules::Rule;
 use crate::source::FileId;
 use serde::Deserialize;
-use std::collections::BTreeSet;
 use std::sync::OnceLock;
 
 pub const SOURCE: &str = include_str!("../../rules/copied-policies.toml");
@@ -40,7 +39,7 @@ pub struct KnownCopy {
 enum Compared {
     #[default]
     Unset,
-    Tokens(BTreeSet<String>),
+    Tokens(TokenSet<String>),
     Start(String),
 }
 
@@ -58,7 +57,7 @@ fn parse(text: &str) -> Result<Vec<KnownCopy>, String> {
     let mut table: Table = toml::from_str(text).map_err(|err| err.to_string())?;
     for copy in &mut table.policy {
         copy.compared = match (&copy.tokens, &copy.text) {
-            (Some(tokens), None) => Compared::Tokens(token_set(tokens.split_whitespace())),
+            (Some(tokens), None) => Compared::Tokens(TokenSet::of(tokens.split_whitespace())),
             (None, Some(text)) => Compared::Start(folded_text(text.split_whitespace())),
             _ => return Err(format!("{}: give `tokens` or `text`, not both", copy.id)),
         };
@@ -72,19 +71,101 @@ fn parse(text: &str) -> Result<Vec<KnownCopy>, String> {
 /// A token as a copy is compared: its base in capitals, without a consent suffix (`CURa`,
 /// `cur` and `CURo` are all `CUR`), since a copied policy keeps its tokens while its suffixes
 /// get edited. Anything that is not a token is compared in capitals.
-fn normalized(token: &str) -> String {
+fn normalized(token: &str) -> &str {
     let bytes = token.as_bytes();
     let letters = bytes.iter().all(u8::is_ascii_alphabetic);
     match bytes.len() {
-        4 if letters && matches!(bytes[3].to_ascii_lowercase(), b'a' | b'i' | b'o') => {
-            token[..3].to_ascii_uppercase()
-        }
-        _ => token.to_ascii_uppercase(),
+        4 if letters && matches!(bytes[3].to_ascii_lowercase(), b'a' | b'i' | b'o') => &token[..3],
+        _ => token,
     }
 }
 
-fn token_set<'a>(tokens: impl Iterator<Item = &'a str>) -> BTreeSet<String> {
-    tokens.map(normalized).collect()
+/// A normalized token as a number, so sets compare without allocating: a three-letter base in
+/// its bytes, anything else by an FNV-1a hash of its capitals with the top bit set.
+fn key(token: &str) -> u64 {
+    let base = normalized(token).as_bytes();
+    if let [a, b, c] = base
+        && base.iter().all(u8::is_ascii_alphabetic)
+    {
+        return u64::from_be_bytes([
+            0,
+            0,
+            0,
+            0,
+            0,
+            a.to_ascii_uppercase(),
+            b.to_ascii_uppercase(),
+            c.to_ascii_uppercase(),
+        ]);
+    }
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for byte in base {
+        hash = (hash ^ u64::from(byte.to_ascii_uppercase())).wrapping_mul(0x0100_0000_01b3);
+    }
+    hash | 1 << 63
+}
+
+/// The tokens of a policy as compared: sorted keys without repeats, each with a token it came
+/// from (for messages). A known copy owns its tokens; an emitted policy's are borrowed, so
+/// comparing allocates nothing per token.
+#[derive(Debug, Default, PartialEq)]
+struct TokenSet<T> {
+    keys: Vec<(u64, T)>,
+}
+
+impl<'a, T: From<&'a str>> TokenSet<T> {
+    fn of(tokens: impl Iterator<Item = &'a str>) -> TokenSet<T> {
+        let mut keys: Vec<(u64, T)> = tokens.map(|token| (key(token), T::from(token))).collect();
+        keys.sort_by_key(|(key, _)| *key);
+        keys.dedup_by_key(|(key, _)| *key);
+        TokenSet { keys }
+    }
+}
+
+impl<T> TokenSet<T> {
+    fn len(&self) -> usize {
+        self.keys.len()
+    }
+}
+
+/// How two token sets differ, counted up to two differences (more make no near copy).
+struct Difference<'a> {
+    added: Vec<&'a str>,
+    removed: Vec<&'a str>,
+    shared: usize,
+}
+
+fn difference<'a>(emitted: &'a TokenSet<&'a str>, known: &'a TokenSet<String>) -> Difference<'a> {
+    let (mut i, mut j) = (0, 0);
+    let mut found = Difference {
+        added: Vec::new(),
+        removed: Vec::new(),
+        shared: 0,
+    };
+    let (e, k) = (&emitted.keys, &known.keys);
+    while (i < e.len() || j < k.len()) && found.added.len() + found.removed.len() <= 1 {
+        match (e.get(i), k.get(j)) {
+            (Some(a), Some(b)) if a.0 == b.0 => {
+                found.shared += 1;
+                i += 1;
+                j += 1;
+            }
+            (Some(a), Some(b)) if a.0 < b.0 => {
+                found.added.push(a.1);
+                i += 1;
+            }
+            (Some(a), None) => {
+                found.added.push(a.1);
+                i += 1;
+            }
+            (_, Some(b)) => {
+                found.removed.push(&b.1);
+                j += 1;
+            }
+            (None, None) => break,
+        }
+    }
+    found
 }
 
 /// Free text as it is compared: lower case, single spaces.
@@ -125,27 +206,38 @@ pub fn find(policy: &CompactPolicy) -> Option<Match<'static>> {
             return free_text_copy;
         }
     }
-    let emitted = token_set(words());
+    let emitted: TokenSet<&str> = TokenSet::of(words());
     let mut near = None;
     for copy in known_copies() {
         let Compared::Tokens(known) = &copy.compared else {
             continue;
         };
-        if *known == emitted {
-            return Some(Match::Exact(copy));
+        // A set two or more tokens larger or smaller cannot be within one token.
+        if emitted.len().abs_diff(known.len()) > 1 {
+            continue;
         }
-        // Two differences are already too many: no need to list more.
-        let added: Vec<&String> = emitted.difference(known).take(2).collect();
-        let removed: Vec<&String> = known.difference(&emitted).take(2).collect();
-        let shared = known
-            .len()
-            .saturating_sub(known.difference(&emitted).count());
-        if near.is_none() && added.len() + removed.len() == 1 && shared >= NEAR_COPY_MIN_SHARED {
-            near = Some(Match::Near {
-                copy,
-                added: added.first().map(|token| token.to_string()),
-                removed: removed.first().map(|token| token.to_string()),
-            });
+        let difference = difference(&emitted, known);
+        match (difference.added.as_slice(), difference.removed.as_slice()) {
+            ([], []) => return Some(Match::Exact(copy)),
+            ([added], []) | ([], [added]) if near.is_none() => {
+                if difference.shared >= NEAR_COPY_MIN_SHARED {
+                    let one = normalized(added).to_ascii_uppercase();
+                    near = Some(if difference.removed.is_empty() {
+                        Match::Near {
+                            copy,
+                            added: Some(one),
+                            removed: None,
+                        }
+                    } else {
+                        Match::Near {
+                            copy,
+                            added: None,
+                            removed: Some(one),
+                        }
+                    });
+                }
+            }
+            _ => {}
         }
     }
     near
@@ -219,9 +311,11 @@ mod tests {
     #[test]
     fn tokens_are_normalized_for_comparison() {
         assert_eq!(normalized("CURa"), "CUR");
-        assert_eq!(normalized("psai"), "PSA");
-        assert_eq!(normalized("OTRO"), "OTR");
-        assert_eq!(normalized("nav"), "NAV");
-        assert_eq!(normalized("CP=NOI"), "CP=NOI");
+        assert_eq!(normalized("psai"), "psa");
+        assert_eq!(key("psai"), key("PSA"));
+        assert_eq!(key("OTRO"), key("OTR"));
+        assert_ne!(key("NAV"), key("NAVY"));
+        assert_eq!(key("free-text"), key("FREE-TEXT"));
+        assert_ne!(key("CP=NOI"), key("NOI"));
     }
 }

@@ -10,7 +10,7 @@ use crate::config::RuleSettings;
 use crate::declaration::{Declaration, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::CompactPolicy;
-use crate::rules::{GdprParams, Kind, RuleId};
+use crate::rules::{GdprParams, Kind, RuleId, registry};
 use crate::source::{FileId, Span};
 use crate::vocabulary::{Consent, TokenKind};
 use serde::Deserialize;
@@ -294,10 +294,21 @@ impl Scope {
     }
 }
 
+/// The GD rules, looked up by identity: `any_enabled` runs for every emitted policy, so it asks
+/// about these six rather than filtering the whole registry.
+const GD_RULES: [RuleId; 6] = [
+    RuleId::IndefiniteRetention,
+    RuleId::MarketingWithoutOptIn,
+    RuleId::UnnamedRecipients,
+    RuleId::NoAccessToPersonalData,
+    RuleId::NoDisputeProcedure,
+    RuleId::SpecialCategoryData,
+];
+
 fn any_enabled(settings: &RuleSettings) -> bool {
-    settings
-        .enabled_rules()
-        .any(|rule| matches!(rule.kind, Kind::Gdpr(_)))
+    GD_RULES
+        .iter()
+        .any(|id| settings.is_enabled(registry().rule(*id)))
 }
 
 /// The findings of the enabled GD rules on `view`, skipping rules about a kind `skip` names.
@@ -562,6 +573,17 @@ fn special_category_data(view: &PolicyView, params: &GdprParams) -> Vec<Diagnost
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_rule_list_is_every_gdpr_rule() {
+        let gdpr: Vec<RuleId> = registry()
+            .rules()
+            .iter()
+            .filter(|rule| matches!(rule.kind, Kind::Gdpr(_)))
+            .map(|rule| rule.id)
+            .collect();
+        assert_eq!(gdpr, GD_RULES);
+    }
 
     #[test]
     fn table_is_valid_and_names_only_p3p_tokens() {
