@@ -219,23 +219,16 @@ pub fn find(policy: &CompactPolicy) -> Option<Match<'static>> {
         let difference = difference(&emitted, known);
         match (difference.added.as_slice(), difference.removed.as_slice()) {
             ([], []) => return Some(Match::Exact(copy)),
-            ([added], []) | ([], [added]) if near.is_none() => {
-                if difference.shared >= NEAR_COPY_MIN_SHARED {
-                    let one = normalized(added).to_ascii_uppercase();
-                    near = Some(if difference.removed.is_empty() {
-                        Match::Near {
-                            copy,
-                            added: Some(one),
-                            removed: None,
-                        }
-                    } else {
-                        Match::Near {
-                            copy,
-                            added: None,
-                            removed: Some(one),
-                        }
-                    });
-                }
+            ([added], []) | ([], [added])
+                if near.is_none() && difference.shared >= NEAR_COPY_MIN_SHARED =>
+            {
+                let one = Some(normalized(added).to_ascii_uppercase());
+                let was_added = difference.removed.is_empty();
+                near = Some(Match::Near {
+                    copy,
+                    added: one.clone().filter(|_| was_added),
+                    removed: one.filter(|_| !was_added),
+                });
             }
             _ => {}
         }
