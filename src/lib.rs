@@ -456,53 +456,77 @@ fn check_text(
             .with_note("its `CP=` values were checked line by line instead"),
         ]);
     }
-    for emission in &emissions {
-        if emission.context == extract::Context::Dynamic {
-            record(vec![
-                Diagnostic::new(
-                    RuleId::DynamicPolicy,
-                    file,
-                    emission.text.full_span(),
-                    "this compact policy is built at run time; it was not checked",
-                )
-                .with_label("built at run time")
-                .with_help("check what the server sends with `p3plint explain '<header value>'`"),
-            ]);
-            continue;
+    let check_one = |emission: &extract::Emission| {
+        check_emission(file, text, emission, rules, listing_policies, declared)
+    };
+    // A file with thousands of policies (a generated server config) is checked on every core,
+    // a chunk at a time so findings past the file's cap never pile up; the findings are
+    // recorded in the file's order, so output does not depend on the thread count.
+    if emissions.len() >= PARALLEL_EMISSIONS {
+        for chunk in emissions.chunks(PARALLEL_EMISSIONS) {
+            let found: Vec<Vec<Diagnostic>> = chunk.par_iter().map(check_one).collect();
+            found.into_iter().for_each(&mut record);
         }
-        let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
-        if let Some(policy) = &policy
-            && listing_policies
-        {
-            let tokens: Vec<&str> = policy.tokens.iter().map(|t| t.text.as_str()).collect();
-            found.push(
-                Diagnostic::new(
-                    RuleId::EmittedPolicy,
-                    file,
-                    policy.span.clone(),
-                    format!("sends CP=\"{}\"", tokens.join(" ")),
-                )
-                .with_label("compact policy"),
-            );
-        }
-        if let Some(policy) = policy {
-            found.extend(check::compact::check(file, &policy, rules));
-            let declared_policy = declared.and_then(|(declared, path)| {
-                declared.compare(file, &policy, text, path, &mut found);
-                declared.policy_for(&policy, text, path)
-            });
-            found.extend(check::gdpr::review_emitted(
-                file,
-                &policy,
-                declared_policy,
-                rules,
-            ));
-        }
-        record(found);
+    } else {
+        emissions.iter().map(check_one).for_each(&mut record);
     }
     let diagnostics = suppress::apply(file, text, diagnostics, rules);
     per_file.finish(diagnostics, "file")
 }
+
+/// Every finding of one emitted policy: its header, its tokens, its declaration.
+fn check_emission(
+    file: FileId,
+    text: &str,
+    emission: &extract::Emission,
+    rules: &RuleSettings,
+    listing_policies: bool,
+    declared: Option<(&DeclaredPolicies, &std::path::Path)>,
+) -> Vec<Diagnostic> {
+    if emission.context == extract::Context::Dynamic {
+        return vec![
+            Diagnostic::new(
+                RuleId::DynamicPolicy,
+                file,
+                emission.text.full_span(),
+                "this compact policy is built at run time; it was not checked",
+            )
+            .with_label("built at run time")
+            .with_help("check what the server sends with `p3plint explain '<header value>'`"),
+        ];
+    }
+    let (policy, mut found) = parse::header::parse(file, &emission.text, emission.context);
+    let Some(policy) = policy else {
+        return found;
+    };
+    if listing_policies {
+        let tokens: Vec<&str> = policy.tokens.iter().map(|t| t.text.as_str()).collect();
+        found.push(
+            Diagnostic::new(
+                RuleId::EmittedPolicy,
+                file,
+                policy.span.clone(),
+                format!("sends CP=\"{}\"", tokens.join(" ")),
+            )
+            .with_label("compact policy"),
+        );
+    }
+    found.extend(check::compact::check(file, &policy, rules));
+    let declared_policy = declared.and_then(|(declared, path)| {
+        declared.compare(file, &policy, text, path, &mut found);
+        declared.policy_for(&policy, text, path)
+    });
+    found.extend(check::gdpr::review_emitted(
+        file,
+        &policy,
+        declared_policy,
+        rules,
+    ));
+    found
+}
+
+/// Files with at least this many emitted policies are checked in parallel, this many at a time.
+const PARALLEL_EMISSIONS: usize = 512;
 
 /// Findings of one rule shown per policy and per file; the rest are counted in a note.
 const MAX_REPEATS_PER_POLICY: usize = 20;

@@ -224,7 +224,19 @@ fn output_is_identical_for_any_thread_count() {
             )
         })
         .collect();
-    let refs: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    // And one server config with enough policies to be checked in parallel chunks, past the
+    // per-file cap on repeated findings.
+    let config: String = (0..1300)
+        .map(|i| match i % 4 {
+            0 => {
+                format!("location /a{i} {{ add_header P3P 'CP=\"NOI CURa OUR NOR NAV X{i}\"'; }}\n")
+            }
+            1 => format!("location /b{i} {{ add_header P3P 'CP=\"NOI PHY CUR OUR STP\"'; }}\n"),
+            _ => format!("location /c{i} {{ add_header P3P 'CP=\"NOI CUR OUR STP NAV\"'; }}\n"),
+        })
+        .collect();
+    let mut refs: Vec<(&str, &[u8])> = files.iter().map(|(n, c)| (n.as_str(), *c)).collect();
+    refs.push(("conf/site.conf", config.as_bytes()));
     let dir = project(&refs);
     let run = |threads: &str| {
         let output = Command::new(env!("CARGO_BIN_EXE_p3plint"))
@@ -237,7 +249,9 @@ fn output_is_identical_for_any_thread_count() {
     };
     let one = run("1");
     assert!(!one.is_empty());
+    assert!(String::from_utf8_lossy(&one).contains("conf/site.conf"));
     assert_eq!(one, run("4"));
+    assert_eq!(one, run("2"));
 }
 
 #[test]
