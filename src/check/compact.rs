@@ -130,7 +130,17 @@ fn duplicates(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<Diagnost
     let mut diagnostics = Vec::new();
     for (index, token) in policy.tokens.iter().enumerate() {
         let earlier = &policy.tokens[..index];
-        if let Some(first) = earlier.iter().find(|other| other.text == token.text) {
+        // Tokens of one vocabulary entry and suffix are spelled alike; comparing entries first
+        // keeps this pairwise loop from comparing text for most pairs.
+        let same_entry = |other: &Token| match (other.entry(), token.entry()) {
+            (Some(a), Some(b)) => std::ptr::eq(a, b) && other.suffix() == token.suffix(),
+            (None, None) => true,
+            _ => false,
+        };
+        if let Some(first) = earlier
+            .iter()
+            .find(|other| same_entry(other) && other.text == token.text)
+        {
             if token.class == TokenClass::Placeholder {
                 continue;
             }
@@ -154,10 +164,9 @@ fn duplicates(rule: &Rule, file: FileId, policy: &CompactPolicy) -> Vec<Diagnost
         if !entry.suffix {
             continue;
         }
-        if let Some(first) = earlier
-            .iter()
-            .find(|other| other.base() == Some(entry.name.as_str()) && other.text != token.text)
-        {
+        if let Some(first) = earlier.iter().find(|other| {
+            other.entry().is_some_and(|e| std::ptr::eq(e, entry)) && other.text != token.text
+        }) {
             diagnostics.push(
                 new(
                     rule,

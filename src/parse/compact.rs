@@ -75,11 +75,13 @@ pub struct CompactPolicy {
 }
 
 impl CompactPolicy {
-    /// Tokens whose base is `name`, in order.
+    /// Tokens whose base is `name`, in order. The name is looked up once and tokens are matched
+    /// by their vocabulary entry, not their text: checks ask this of every policy.
     pub fn with_base<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a Token> {
-        self.tokens
-            .iter()
-            .filter(move |token| token.base() == Some(name))
+        let wanted = vocabulary().get(name);
+        self.tokens.iter().filter(move |token| {
+            matches!((wanted, token.entry()), (Some(wanted), Some(entry)) if std::ptr::eq(wanted, entry))
+        })
     }
 
     pub fn has_placeholders(&self) -> bool {
