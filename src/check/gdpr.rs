@@ -146,8 +146,12 @@ impl PolicyView {
         }
     }
 
-    fn has_personal_data(&self) -> bool {
-        self.views.iter().any(|view| !view.personal.is_empty())
+    /// The identified data of every statement, in order.
+    fn personal_data(&self) -> Vec<Item> {
+        self.views
+            .iter()
+            .flat_map(|view| view.personal.iter().cloned())
+            .collect()
     }
 }
 
@@ -381,119 +385,142 @@ fn finding(
     diagnostic
 }
 
-fn indefinite_retention(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    let reading = reading();
+/// One finding per item of a statement that `keep` selects (its retention, purposes,
+/// recipients or special data, as `items` picks), worded by `make`.
+fn per_item(
+    view: &PolicyView,
+    items: fn(&View) -> &[Item],
+    keep: impl Fn(&View, &Item) -> bool,
+    make: impl Fn(&View, &Item) -> Diagnostic,
+) -> Vec<Diagnostic> {
     view.views
         .iter()
-        .filter(|statement| !statement.personal.is_empty())
         .flat_map(|statement| {
-            statement
-                .retention
+            items(statement)
                 .iter()
-                .filter(|item| reading.indefinite_retention.contains(&item.token))
-                .map(move |item| {
-                    finding(
-                        RuleId::IndefiniteRetention,
-                        params,
-                        item,
-                        format!(
-                            "{} keeps identified data ({}) indefinitely: review against {}",
-                            statement.label,
-                            list(&statement.personal),
-                            params.provision
-                        ),
-                        "kept without a limit",
-                        &statement.personal,
-                        "identified data",
-                    )
-                })
+                .filter(|item| keep(statement, item))
+                .map(|item| make(statement, item))
+                .collect::<Vec<_>>()
         })
         .collect()
+}
+
+fn indefinite_retention(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    let indefinite = &reading().indefinite_retention;
+    per_item(
+        view,
+        |statement| &statement.retention,
+        |statement, item| !statement.personal.is_empty() && indefinite.contains(&item.token),
+        |statement, item| {
+            finding(
+                RuleId::IndefiniteRetention,
+                params,
+                item,
+                format!(
+                    "{} keeps identified data ({}) indefinitely: review against {}",
+                    statement.label,
+                    list(&statement.personal),
+                    params.provision
+                ),
+                "kept without a limit",
+                &statement.personal,
+                "identified data",
+            )
+        },
+    )
 }
 
 fn marketing_without_opt_in(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    let reading = reading();
-    view.views
-        .iter()
-        .filter(|statement| !statement.personal.is_empty())
-        .flat_map(|statement| {
-            statement
-                .purposes
-                .iter()
-                .filter(|item| {
-                    reading.marketing_purposes.contains(&item.token)
-                        && item.consent != Consent::OptIn
-                })
-                .map(move |item| {
-                    finding(
-                        RuleId::MarketingWithoutOptIn,
-                        params,
-                        item,
-                        format!(
-                            "{} uses identified data ({}) for `{}` ({}) without opt-in \
-                             consent: review against {}",
-                            statement.label,
-                            list(&statement.personal),
-                            item.token,
-                            item.consent.as_str(),
-                            params.provision
-                        ),
-                        if item.consent == Consent::OptOut {
-                            "opt-out, not consent"
-                        } else {
-                            "no consent asked"
-                        },
-                        &statement.personal,
-                        "identified data",
-                    )
-                })
-        })
-        .collect()
+    let marketing = &reading().marketing_purposes;
+    per_item(
+        view,
+        |statement| &statement.purposes,
+        |statement, item| {
+            !statement.personal.is_empty()
+                && marketing.contains(&item.token)
+                && item.consent != Consent::OptIn
+        },
+        |statement, item| {
+            finding(
+                RuleId::MarketingWithoutOptIn,
+                params,
+                item,
+                format!(
+                    "{} uses identified data ({}) for `{}` ({}) without opt-in consent: review \
+                     against {}",
+                    statement.label,
+                    list(&statement.personal),
+                    item.token,
+                    item.consent.as_str(),
+                    params.provision
+                ),
+                if item.consent == Consent::OptOut {
+                    "opt-out, not consent"
+                } else {
+                    "no consent asked"
+                },
+                &statement.personal,
+                "identified data",
+            )
+        },
+    )
 }
 
 fn unnamed_recipients(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    let reading = reading();
-    view.views
-        .iter()
-        .flat_map(|statement| {
-            statement
-                .recipients
-                .iter()
-                .filter(|item| {
-                    reading.outside_recipients.contains(&item.token) && item.description.is_none()
-                })
-                .map(move |item| {
-                    finding(
-                        RuleId::UnnamedRecipients,
-                        params,
-                        item,
-                        format!(
-                            "{} discloses data to `{}` without naming the recipient: review \
-                             against {}",
-                            statement.label, item.token, params.provision
-                        ),
-                        "recipient not named",
-                        &[],
-                        "",
-                    )
-                })
-        })
-        .collect()
+    let outside = &reading().outside_recipients;
+    per_item(
+        view,
+        |statement| &statement.recipients,
+        |_, item| outside.contains(&item.token) && item.description.is_none(),
+        |statement, item| {
+            finding(
+                RuleId::UnnamedRecipients,
+                params,
+                item,
+                format!(
+                    "{} discloses data to `{}` without naming the recipient: review against {}",
+                    statement.label, item.token, params.provision
+                ),
+                "recipient not named",
+                &[],
+                "",
+            )
+        },
+    )
+}
+
+fn special_category_data(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
+    per_item(
+        view,
+        |statement| &statement.special,
+        |_, _| true,
+        |statement, item| {
+            finding(
+                RuleId::SpecialCategoryData,
+                params,
+                item,
+                format!(
+                    "{} collects {} data, a special category: review against {}",
+                    statement.label,
+                    list(std::slice::from_ref(item)),
+                    params.provision
+                ),
+                "special category",
+                &[],
+                "",
+            )
+        },
+    )
 }
 
 fn no_access(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    let reading = reading();
     let Some(access) = &view.access else {
         return Vec::new();
     };
-    if !reading.no_access.contains(&access.token) || !view.has_personal_data() {
+    let personal = view.personal_data();
+    if !reading().no_access.contains(&access.token) || personal.is_empty() {
         return Vec::new();
     }
-    let personal: Vec<Item> = view
-        .views
-        .iter()
-        .flat_map(|statement| statement.personal.iter().cloned())
-        .collect();
     vec![finding(
         RuleId::NoAccessToPersonalData,
         params,
@@ -512,7 +539,8 @@ fn no_access(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
 }
 
 fn no_dispute_procedure(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    if view.disputes || !view.has_personal_data() {
+    let personal = view.personal_data();
+    if view.disputes || personal.is_empty() {
         return Vec::new();
     }
     let whole = Item {
@@ -523,11 +551,6 @@ fn no_dispute_procedure(view: &PolicyView, params: &GdprParams) -> Vec<Diagnosti
         consent: Consent::Always,
         description: None,
     };
-    let personal: Vec<Item> = view
-        .views
-        .iter()
-        .flat_map(|statement| statement.personal.iter().cloned())
-        .collect();
     vec![finding(
         RuleId::NoDisputeProcedure,
         params,
@@ -544,30 +567,6 @@ fn no_dispute_procedure(view: &PolicyView, params: &GdprParams) -> Vec<Diagnosti
         &personal,
         "identified data",
     )]
-}
-
-fn special_category_data(view: &PolicyView, params: &GdprParams) -> Vec<Diagnostic> {
-    view.views
-        .iter()
-        .flat_map(|statement| {
-            statement.special.iter().map(move |item| {
-                finding(
-                    RuleId::SpecialCategoryData,
-                    params,
-                    item,
-                    format!(
-                        "{} collects {} data, a special category: review against {}",
-                        statement.label,
-                        list(std::slice::from_ref(item)),
-                        params.provision
-                    ),
-                    "special category",
-                    &[],
-                    "",
-                )
-            })
-        })
-        .collect()
 }
 
 #[cfg(test)]
