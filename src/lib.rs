@@ -512,10 +512,8 @@ fn check_emission(
         );
     }
     found.extend(check::compact::check(file, &policy, rules));
-    let declared_policy = declared.and_then(|(declared, path)| {
-        declared.compare(file, &policy, text, path, &mut found);
-        declared.policy_for(&policy, text, path)
-    });
+    let declared_policy = declared
+        .and_then(|(declared, path)| declared.compare(file, &policy, text, path, &mut found));
     found.extend(check::gdpr::review_emitted(
         file,
         &policy,

@@ -49,7 +49,7 @@ impl<'a> DeclaredPolicies<'a> {
     }
 
     /// Adds the findings of comparing `emitted` (in `source`, the text of `path`) with the policy
-    /// it belongs to, and settles `conflicting-retention` among `found`.
+    /// it belongs to, and settles `conflicting-retention` among `found`. Returns that policy.
     pub fn compare(
         &self,
         file: FileId,
@@ -57,13 +57,11 @@ impl<'a> DeclaredPolicies<'a> {
         source: &str,
         path: &Path,
         found: &mut Vec<Diagnostic>,
-    ) {
+    ) -> Option<&Policy> {
         if emitted.is_free_text() || emitted.has_placeholders() {
-            return;
+            return None;
         }
-        let Some((index, note)) = self.choose(emitted, source, path) else {
-            return;
-        };
+        let (index, note) = self.choose(emitted, source, path)?;
         let policy = &self.loaded.declaration.policies[index];
         let derived = &self.loaded.derived[index];
         if policy.states(TokenKind::Retention) {
@@ -71,6 +69,7 @@ impl<'a> DeclaredPolicies<'a> {
         }
         found.extend(compare(file, emitted, policy, derived, note.as_deref()));
         found.extend(published_policy_mismatch(file, emitted, policy));
+        Some(policy)
     }
 
     /// The compact policy the declaration implies for `emitted` (in `source`, the text of
@@ -89,17 +88,6 @@ impl<'a> DeclaredPolicies<'a> {
             Some(_) => None,
             None => Some(derived.text()),
         }
-    }
-
-    /// The declared policy `emitted` (in `source`, the text of `path`) is compared with.
-    pub fn policy_for(
-        &self,
-        emitted: &CompactPolicy,
-        source: &str,
-        path: &Path,
-    ) -> Option<&Policy> {
-        let (index, _) = self.choose(emitted, source, path)?;
-        self.loaded.declaration.policies.get(index)
     }
 
     /// Whether `path` is a file of the declaration (a policy document walked as a source).
