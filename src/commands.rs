@@ -98,6 +98,8 @@ pub fn ie6(policy: &str, format: TextFormat) -> Output {
 /// A declaration file read for `derive`, `describe` and `record`, with its own findings.
 struct ReadDeclaration {
     loaded: crate::declaration::locate::Loaded,
+    /// The declaration's files, for positions in messages.
+    db: crate::source::SourceDb,
     /// The declaration's findings, rendered for stderr.
     stderr: String,
     has_errors: bool,
@@ -128,6 +130,7 @@ fn read_declaration(path: &std::path::Path) -> Result<ReadDeclaration, Failed> {
     }
     Ok(ReadDeclaration {
         loaded,
+        db,
         stderr,
         has_errors: diagnostics
             .iter()
@@ -142,6 +145,7 @@ pub fn declaration(path: &std::path::Path, describe: bool) -> Result<Output, Fai
         loaded,
         stderr,
         has_errors,
+        ..
     } = read_declaration(path)?;
     let policies = &loaded.declaration.policies;
     let mut stderr = stderr;
@@ -186,14 +190,10 @@ pub enum RecordFormat {
 /// the declaration's own findings go to stderr, as `derive` prints them.
 pub fn record(path: &std::path::Path, format: RecordFormat) -> Result<Output, Failed> {
     let read = read_declaration(path)?;
-    let mut db = crate::source::SourceDb::default();
-    for file in &read.loaded.files {
-        db.add(file.clone());
-    }
     let record = crate::record::record(
         &path.display().to_string(),
         &read.loaded.declaration.policies,
-        &db,
+        &read.db,
     );
     let stdout = match format {
         RecordFormat::Markdown => crate::record::markdown(&record),

@@ -345,7 +345,8 @@ fn review(
             found.extend(judge(view, params));
         }
     }
-    settings.resolve(found)
+    // Severities are resolved where every finding of a file or declaration is.
+    found
 }
 
 /// "`PHY`, `ONL`" or "`user.home-info.postal` (PHY)".
