@@ -98,11 +98,9 @@ fn key(token: &str) -> u64 {
             c.to_ascii_uppercase(),
         ]);
     }
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for byte in base {
-        hash = (hash ^ u64::from(byte.to_ascii_uppercase())).wrapping_mul(0x0100_0000_01b3);
-    }
-    hash | 1 << 63
+    let mut hasher = fnv::FnvHasher::default();
+    std::hash::Hasher::write(&mut hasher, &base.to_ascii_uppercase());
+    std::hash::Hasher::finish(&hasher) | 1 << 63
 }
 
 /// The tokens of a policy as compared: sorted keys without repeats, each with a token it came
