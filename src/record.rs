@@ -180,7 +180,6 @@ fn entry(
     index: usize,
     findings: Vec<Finding>,
 ) -> RecordEntry {
-    let reading = gdpr::reading();
     let mut categories: Vec<&'static Entry> = statement
         .data
         .iter()
@@ -188,10 +187,6 @@ fn entry(
         .collect();
     categories.sort_by(|a, b| a.name.cmp(&b.name));
     categories.dedup_by(|a, b| a.name == b.name);
-    let identified = statement.non_identifiable.is_none()
-        && categories
-            .iter()
-            .any(|category| reading.personal_categories.contains(&category.name));
     RecordEntry {
         group: statement
             .name
@@ -215,7 +210,7 @@ fn entry(
             })
             .collect(),
         categories: categories.into_iter().map(term).collect(),
-        identified,
+        identified: gdpr::identifies_people(statement),
         recipients: distinct(statement.recipients.iter().map(practice)),
         retention: policy
             .states(TokenKind::Retention)

@@ -7,12 +7,12 @@
 //! `rules/gdpr.toml`; the provisions and wording are the rules' own files.
 
 use crate::config::RuleSettings;
-use crate::declaration::{Declaration, Policy, Statement};
+use crate::declaration::{Declaration, Declared, Policy, Statement};
 use crate::diagnostic::Diagnostic;
 use crate::parse::CompactPolicy;
 use crate::rules::{GdprParams, Kind, RuleId, registry};
 use crate::source::{FileId, Span};
-use crate::vocabulary::{Consent, TokenKind};
+use crate::vocabulary::{Consent, Entry, TokenKind};
 use serde::Deserialize;
 use std::sync::OnceLock;
 
@@ -52,6 +52,30 @@ struct Item {
     consent: Consent,
     /// For recipients: who, when the declaration says.
     description: Option<String>,
+}
+
+impl Item {
+    /// An item without a consent or a recipient's name: data, access, retention.
+    fn plain(name: String, token: String, file: FileId, span: Span) -> Item {
+        Item {
+            name,
+            token,
+            file,
+            span,
+            consent: Consent::Always,
+            description: None,
+        }
+    }
+
+    /// A declared element (access, retention), named by its element.
+    fn declared(declared: &Declared<&'static Entry>) -> Item {
+        Item::plain(
+            declared.value.element.clone(),
+            declared.value.name.clone(),
+            declared.file,
+            declared.span.clone(),
+        )
+    }
 }
 
 /// What the rules look at: one statement of a declaration, or a whole compact policy.
@@ -134,14 +158,7 @@ impl PolicyView {
             file: policy.file,
             span: policy.span.clone(),
             views: Vec::new(),
-            access: policy.access.as_ref().map(|access| Item {
-                name: access.value.element.clone(),
-                token: access.value.name.clone(),
-                file: access.file,
-                span: access.span.clone(),
-                consent: Consent::Always,
-                description: None,
-            }),
+            access: policy.access.as_ref().map(Item::declared),
             disputes: policy.disputes.is_some(),
         }
     }
@@ -155,31 +172,41 @@ impl PolicyView {
     }
 }
 
+/// The data of `statement` with a category in `categories`, each with the first such category.
+fn data_with(statement: &Statement, categories: &[String]) -> Vec<Item> {
+    statement
+        .data
+        .iter()
+        .filter_map(|data| {
+            let category = data
+                .categories
+                .iter()
+                .find(|category| categories.contains(&category.value.name))?;
+            Some(Item::plain(
+                data.name.clone(),
+                category.value.name.clone(),
+                data.file,
+                data.span.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// The data of `statement` that identifies people: of a personal category, in a statement not
+/// declared non-identifiable.
+fn identified_data(statement: &Statement) -> Vec<Item> {
+    if statement.non_identifiable.is_some() {
+        return Vec::new();
+    }
+    data_with(statement, &reading().personal_categories)
+}
+
+/// Whether `statement` holds data that identifies people, as the GD rules read it.
+pub fn identifies_people(statement: &Statement) -> bool {
+    !identified_data(statement).is_empty()
+}
+
 fn statement_view(statement: &Statement) -> View {
-    let reading = reading();
-    let data_with = |categories: &[String], identified_only: bool| -> Vec<Item> {
-        if identified_only && statement.non_identifiable.is_some() {
-            return Vec::new();
-        }
-        statement
-            .data
-            .iter()
-            .filter_map(|data| {
-                let category = data
-                    .categories
-                    .iter()
-                    .find(|category| categories.contains(&category.value.name))?;
-                Some(Item {
-                    name: data.name.clone(),
-                    token: category.value.name.clone(),
-                    file: data.file,
-                    span: data.span.clone(),
-                    consent: Consent::Always,
-                    description: None,
-                })
-            })
-            .collect()
-    };
     let practices = |list: &[crate::declaration::Practice]| -> Vec<Item> {
         list.iter()
             .map(|practice| Item {
@@ -194,22 +221,11 @@ fn statement_view(statement: &Statement) -> View {
     };
     View {
         label: statement.label(),
-        personal: data_with(&reading.personal_categories, true),
-        special: data_with(&reading.special_categories, false),
+        personal: identified_data(statement),
+        special: data_with(statement, &reading().special_categories),
         purposes: practices(&statement.purposes),
         recipients: practices(&statement.recipients),
-        retention: statement
-            .retention
-            .iter()
-            .map(|retention| Item {
-                name: retention.value.element.clone(),
-                token: retention.value.name.clone(),
-                file: retention.file,
-                span: retention.span.clone(),
-                consent: Consent::Always,
-                description: None,
-            })
-            .collect(),
+        retention: statement.retention.iter().map(Item::declared).collect(),
     }
 }
 
@@ -544,14 +560,7 @@ fn no_dispute_procedure(view: &PolicyView, params: &GdprParams) -> Vec<Diagnosti
     if view.disputes || personal.is_empty() {
         return Vec::new();
     }
-    let whole = Item {
-        name: String::new(),
-        token: String::new(),
-        file: view.file,
-        span: view.span.clone(),
-        consent: Consent::Always,
-        description: None,
-    };
+    let whole = Item::plain(String::new(), String::new(), view.file, view.span.clone());
     vec![finding(
         RuleId::NoDisputeProcedure,
         params,
