@@ -416,17 +416,18 @@ fn add_suppressions(
         .map(|(file, (_, count))| (*file, *count))
         .collect();
     let mut stderr = String::new();
+    // Each file's findings, counted once: the check of each rewritten file compares with it.
+    let mut findings_in: std::collections::HashMap<crate::source::FileId, usize> =
+        std::collections::HashMap::new();
+    for diagnostic in &report.diagnostics {
+        *findings_in.entry(diagnostic.primary.file).or_default() += 1;
+    }
     let mut planned = crate::fix::rewrite(report, by_file, &counts);
     planned.retain(|planned| {
         let Some(path) = &planned.path else {
             return false;
         };
-        let left_before = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.primary.file == planned.file)
-            .count()
-            - planned.fixes;
+        let left_before = findings_in.get(&planned.file).copied().unwrap_or(0) - planned.fixes;
         let left_after = crate::lint_stdin(path, &planned.after, config).map(|checked| {
             let in_file = checked.diagnostics.iter().filter(|d| d.primary.file.0 == 0);
             in_file.count()
